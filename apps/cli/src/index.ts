@@ -1,0 +1,3 @@
+export { main, createProgram, CommandFailed } from './main.js';
+export { type CliIo, processIo } from './io.js';
+export { CliError, renderError } from './errors.js';
