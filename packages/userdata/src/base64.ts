@@ -53,7 +53,7 @@ function decodeCompact(chars: ArrayLike<number>): Uint8Array | null {
     const d = SEXTET[chars[i + 3] as number] as number;
     out[o++] = (a << 2) | (b >> 4);
     if (o < out.length) out[o++] = ((b & 0x0f) << 4) | (c < 0 ? 0 : c >> 2);
-    if (o < out.length) out[o++] = ((c & 0x03) << 6) | (d < 0 ? 0 : d);
+    if (o < out.length) out[o++] = ((c & 0x03) << 6) | Math.max(d, 0);
   }
   return out;
 }

@@ -1,0 +1,2 @@
+USER_DATA=W3Vj
+EC2_USER_DATA='not base64!'

@@ -1,0 +1,2 @@
+USER_DATA=W3VjZXJudm0tYmVnaW5dCg==
+EC2_USER_DATA="W3VjZXJu dm0tYmVnaW5dCmN2	bWZzX3RhZz10NgpbdWNlcm52bS1lbmRdCg=="
