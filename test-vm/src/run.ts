@@ -1,0 +1,104 @@
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestVmError } from './errors.js';
+import { type StartVmOptions, startVm } from './start.js';
+import type { Vm } from './vm.js';
+
+/** `<test-vm>/artifacts/` (this file sits one level below the package root, in src/ or dist/). */
+export function defaultArtifactsRoot(): string {
+  return (
+    process.env['UCVM_TEST_ARTIFACTS'] || fileURLToPath(new URL('../artifacts/', import.meta.url))
+  );
+}
+
+/** A file-system-safe form of a test name. */
+export function safeName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return (s === '' ? 'vm' : s).slice(0, 80);
+}
+
+export type RunVmOptions = Omit<StartVmOptions, 'workDir' | 'name'>;
+
+/** One test's VMs and scratch files, kept as artifacts if the test fails. */
+export class VmRun {
+  readonly vms: Vm[] = [];
+  constructor(
+    readonly name: string,
+    /** Temporary directory for this run: put disks the test builds here. */
+    readonly dir: string,
+  ) {}
+
+  /** Starts a VM whose logs go to this run's directory (`vm1.serial.log`, …). */
+  async start(options: RunVmOptions): Promise<Vm> {
+    const vm = await startVm({ ...options, workDir: this.dir, name: `vm${this.vms.length + 1}` });
+    this.vms.push(vm);
+    return vm;
+  }
+}
+
+/** Claims `<root>/<name>-<n>` with the smallest free n (mkdir is atomic across processes). */
+async function claimArtifactsDir(root: string, name: string): Promise<string> {
+  await mkdir(root, { recursive: true });
+  for (let n = 1; ; n++) {
+    const dir = join(root, `${name}-${n}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** Copies the run directory plus every disk that lives outside it (kernel/initrd are not disks). */
+async function keepArtifacts(run: VmRun, root: string): Promise<string> {
+  const dest = await claimArtifactsDir(root, safeName(run.name));
+  await cp(run.dir, dest, { recursive: true });
+  for (const vm of run.vms) {
+    const disks = [...(vm.options.drives ?? []).map((d) => d.file), ...(vm.options.cdroms ?? [])];
+    for (const disk of disks) {
+      if (!relative(run.dir, disk).startsWith('..')) continue; // already copied
+      const to = join(dest, 'disks', basename(disk));
+      await mkdir(join(dest, 'disks'), { recursive: true });
+      await cp(disk, to, { force: false, errorOnExist: false });
+    }
+  }
+  return dest;
+}
+
+/**
+ * Runs `body` with a fresh {@link VmRun}. Afterwards every VM of the run is killed. If `body`
+ * throws, the run directory (serial logs, QEMU stderr and arguments, disks) is kept under
+ * `<artifactsRoot>/<name>-<n>/` and that path is added to the error message; on success the
+ * temporary directory is removed.
+ */
+export async function withVmRun<T>(
+  name: string,
+  body: (run: VmRun) => Promise<T>,
+  opts: { artifactsRoot?: string } = {},
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `ucvm-vm-${safeName(name).slice(0, 40)}-`));
+  const run = new VmRun(name, dir);
+  let result: T;
+  try {
+    result = await body(run);
+  } catch (error) {
+    await Promise.all(run.vms.map((vm) => vm.kill()));
+    const kept = await keepArtifacts(run, opts.artifactsRoot ?? defaultArtifactsRoot());
+    await rm(dir, { recursive: true, force: true });
+    if (error instanceof Error) {
+      const note = `\n  artifacts kept in: ${kept}`;
+      const old = error.message;
+      error.message += note;
+      // V8 captured the old message in the stack header; keep both in step.
+      if (error.stack?.includes(old)) error.stack = error.stack.replace(old, error.message);
+      if (error instanceof TestVmError) error.artifactsDir = kept;
+    }
+    throw error;
+  }
+  await Promise.all(run.vms.map((vm) => vm.kill()));
+  await rm(dir, { recursive: true, force: true });
+  return result;
+}
