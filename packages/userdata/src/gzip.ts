@@ -19,15 +19,16 @@ export function gunzip(bytes: Uint8Array, limit: number): Uint8Array | null {
   let total = 0;
   let pos = 0;
   try {
-    do {
+    let done = false;
+    while (!done) {
       const member = inflateMember(bytes, pos, limit - total);
       if (member === null) return null;
       parts.push(member.data);
       total += member.data.length;
       if (total > limit) return null;
       pos = member.end;
-      if (bytes.subarray(pos).every((b) => b === 0)) break;
-    } while (true);
+      done = bytes.subarray(pos).every((b) => b === 0); // end, or trailing zeros only
+    }
   } catch {
     return null;
   }
