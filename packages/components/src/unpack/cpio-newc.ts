@@ -11,14 +11,15 @@ const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
 
 const S_IFMT = 0o170000;
-const FORMATS: Record<number, EntryType> = {
-  16807: 'file',
-  9604: 'dir',
-  21609: 'symlink',
-  4802: 'chardev',
-  14406: 'blockdev',
-  2401: 'fifo',
-};
+// A Map, not an object literal: numeric literal keys get rewritten by formatters.
+const FORMATS = new Map<number, EntryType>([
+  [0o100000, 'file'],
+  [0o040000, 'dir'],
+  [0o120000, 'symlink'],
+  [0o020000, 'chardev'],
+  [0o060000, 'blockdev'],
+  [0o010000, 'fifo'],
+]);
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
@@ -98,7 +99,7 @@ export function readCpioNewc(bytes: Uint8Array, archive = 'archive'): ArchiveEnt
     const name = utf8.decode(bytes.subarray(nameStart, nameStart + namesize - 1));
     at = pad4(dataStart + filesize);
     if (name === TRAILER) break;
-    const type = FORMATS[mode & S_IFMT];
+    const type = FORMATS.get(mode & S_IFMT);
     if (type === undefined) {
       throw new UnpackError(
         'UNPACK_UNSUPPORTED',

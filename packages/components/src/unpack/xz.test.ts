@@ -38,7 +38,8 @@ describe('decompress xz', () => {
     const bytes = xz(['--check=sha256']);
     // The block's 32-byte check sits right before the index; flip one of its bytes.
     const footerIndexSize = (bytes.readUInt32LE(bytes.length - 8) + 1) * 4;
-    bytes[bytes.length - 12 - footerIndexSize - 1] ^= 0x01;
+    const at = bytes.length - 12 - footerIndexSize - 1;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
     await expect(decompress(bytes, 'bad.xz', 'data.tar.xz')).rejects.toThrow(
       /^bad\.xz: member "data\.tar\.xz": xz block at output offset 0 fails its SHA-256 check/,
     );
@@ -47,7 +48,7 @@ describe('decompress xz', () => {
   it('detects corrupt data and truncation', async () => {
     const bytes = xz(['--check=crc64']);
     const corrupt = Buffer.from(bytes);
-    corrupt[corrupt.length >> 1] ^= 0xff;
+    corrupt.writeUInt8(corrupt.readUInt8(corrupt.length >> 1) ^ 0xff, corrupt.length >> 1);
     await expect(decompress(corrupt, 'c.xz')).rejects.toMatchObject({ code: 'UNPACK_DECOMPRESS' });
     await expect(decompress(bytes.subarray(0, bytes.length - 30), 't.xz')).rejects.toMatchObject({
       code: 'UNPACK_DECOMPRESS',
