@@ -84,6 +84,25 @@ describe('checkInjectArchive: accepted archives (§8.2)', () => {
     });
   });
 
+  it('reads GNU long link targets and global pax owner records', () => {
+    const r = checkInjectArchive(
+      tgz(
+        pax({ uid: '7', gid: '8' }, 'g'),
+        gnuLong(LONG),
+        { name: 'cut', data: 'x', gnu: true },
+        gnuLong(LONG, 'K'),
+        { name: 'hard', type: '1', linkname: 'cut', gnu: true },
+        pax({ uid: '' }), // an empty value cancels the global one for this member
+        { name: 'own', uid: 3 },
+      ),
+    );
+    expect(r.ok && r.members.map((m) => [m.name, m.linkTarget, m.uid, m.gid])).toEqual([
+      [LONG, undefined, 7, 8],
+      ['hard', LONG, 7, 8],
+      ['own', undefined, 3, 8],
+    ]);
+  });
+
   it('accepts the empty archive of vector V21', () => {
     const v21 = Buffer.from('H4sIAAAAAAAC/2NgGAWjYBSMVAAALq+17wAEAAA=', 'base64');
     expect(checkInjectArchive(v21)).toEqual({ ok: true, members: [], expandedSize: 1024 });
