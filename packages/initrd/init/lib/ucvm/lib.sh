@@ -427,6 +427,109 @@ ucvm_wait_for() {
 }
 
 # ---------------------------------------------------------------------------
+# Devices
+# ---------------------------------------------------------------------------
+
+# ucvm_natural_sort — sort stdin lines in natural order (§3 02-devices item 7:
+# digit runs compare numerically, other runs bytewise).
+ucvm_natural_sort() {
+	awk '{
+		k = ""; s = $0
+		while (match(s, /[0-9]+/)) {
+			d = substr(s, RSTART, RLENGTH); sub(/^0+/, "", d)
+			k = k substr(s, 1, RSTART - 1) "\002" sprintf("%04d", length(d)) d
+			s = substr(s, RSTART + RLENGTH)
+		}
+		print k s "\001" $0
+	}' | LC_ALL=C sort | awk -F '\001' '{ print $2 }'
+}
+
+# ucvm_dev FIELD NAME — one field of the device table line of NAME (02).
+ucvm_dev() {
+	[ -r "$UCVM_RUN/devices" ] || return 1
+	awk -v n="$2" -v f="$1" '
+	{ for (i = 1; i <= NF; i++) { e = index($i, "="); v[substr($i, 1, e - 1)] = substr($i, e + 1) }
+	  if (v["name"] == n) { print v[f]; found = 1; exit } }
+	END { exit !found }' "$UCVM_RUN/devices"
+}
+
+# ucvm_devs_where AWK-CONDITION — names of table devices, in table order,
+# whose fields (as awk variables f["key"]) satisfy the condition.
+ucvm_devs_where() {
+	[ -r "$UCVM_RUN/devices" ] || return 0
+	awk "{ delete f; for (i = 1; i <= NF; i++) { e = index(\$i, \"=\"); f[substr(\$i, 1, e - 1)] = substr(\$i, e + 1) }
+	  if ($1) print f[\"name\"] }" "$UCVM_RUN/devices"
+}
+
+# ucvm_sysfs_blockdir NAME — sysfs directory of a disk or partition.
+ucvm_sysfs_blockdir() {
+	if [ -d "$UCVM_SYS/block/$1" ]; then
+		echo "$UCVM_SYS/block/$1"
+	elif [ -e "$UCVM_SYS/class/block/$1" ]; then
+		readlink -f "$UCVM_SYS/class/block/$1"
+	else
+		return 1
+	fi
+}
+
+# ucvm_dev_mounted NAME — a file system of /dev/NAME is mounted.
+ucvm_dev_mounted() {
+	awk -v d="/dev/$1" '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 2) == d) found = 1; break } }
+		END { exit !found }' "$UCVM_PROC/self/mountinfo" 2>/dev/null
+}
+
+# ucvm_dev_blkid NAME — ` type=… label=… uuid=… pttype=… parttype=… sig=0|1`
+# from `blkid -p -o export` (exit 2 = no signature, 8 = ambivalent = signature).
+ucvm_dev_blkid() {
+	local out rc
+	out="$(ucvm_tool_limit 10 blkid -p -o export "$UCVM_DEV/$1" 2>/dev/null)"
+	rc=$?
+	printf '%s\n' "$out" | awk -v rc="$rc" '
+	function clean(v) { gsub(/[^A-Za-z0-9._:\/+-]/, "_", v); return v }
+	{ e = index($0, "="); if (e) v[substr($0, 1, e - 1)] = substr($0, e + 1) }
+	END {
+		sig = (rc == 0 && (v["TYPE"] != "" || v["PTTYPE"] != "")) || (rc != 0 && rc != 2)
+		printf " type=%s label=%s uuid=%s pttype=%s parttype=%s sig=%d", clean(v["TYPE"]), \
+			clean(v["LABEL"]), clean(v["UUID"]), clean(v["PTTYPE"]), \
+			clean(tolower(v["PART_ENTRY_TYPE"])), sig
+	}'
+}
+
+# ucvm_dev_holders DIR — 1 if DIR/holders has entries.
+ucvm_dev_holders() {
+	[ -n "$(ls "$1/holders" 2>/dev/null)" ] && echo 1 || echo 0
+}
+
+# ucvm_devline NAME KIND DISK NUM SYSDIR — one device table line (02 item 3),
+# also used by 10-scratch to re-verify a target before writing (10.2).
+ucvm_devline() {
+	local name="$1" kind="$2" disk="$3" num="$4" dir="$5" size lss ro rem mnt
+	size="$(ucvm_read_file "$dir/size" 0)"
+	lss="$(ucvm_read_file "$UCVM_SYS/block/$disk/queue/logical_block_size" 512)"
+	ro="$(ucvm_read_file "$dir/ro" 0)"
+	rem="$(ucvm_read_file "$UCVM_SYS/block/$disk/removable" 0)"
+	ucvm_is_uint "$size" || size=0
+	ucvm_is_uint "$lss" || lss=512
+	mnt=0
+	ucvm_dev_mounted "$name" && mnt=1
+	printf 'name=%s kind=%s disk=%s num=%s sectors=%s lss=%s ro=%s removable=%s holders=%s mounted=%s start=%s' \
+		"$name" "$kind" "$disk" "$num" "$size" "$lss" "$ro" "$rem" "$(ucvm_dev_holders "$dir")" "$mnt" \
+		"$(ucvm_read_file "$dir/start" 0)"
+	ucvm_dev_blkid "$name"
+	echo
+}
+
+# ucvm_read_file FILE [DEFAULT] — first line of a sysfs/proc file.
+ucvm_read_file() {
+	local v
+	if [ -r "$1" ] && IFS= read -r v <"$1"; then
+		printf '%s\n' "$v"
+	else
+		printf '%s\n' "${2:-}"
+	fi
+}
+
+# ---------------------------------------------------------------------------
 # Failure policy (§1.5)
 # ---------------------------------------------------------------------------
 
