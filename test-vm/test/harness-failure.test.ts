@@ -60,10 +60,10 @@ describe('harness failure handling', () => {
             kernel: kernel.vmlinuz,
             initrd,
             append: `${MARKER_APPEND} ucvm_test=hang`,
-            deadlineMs: 120_000,
+            deadlineMs: 150_000,
           });
           pid = vm.pid;
-          const hang = await vm.waitFor(HANG_MARKER, { timeoutMs: 60_000 });
+          const hang = await vm.waitFor(HANG_MARKER, { timeoutMs: 90_000 });
           console.log(
             `[boot-time] never-prints: init reached after ${(hang.elapsedMs / 1000).toFixed(1)} s`,
           );
@@ -109,7 +109,7 @@ describe('harness failure handling', () => {
             deadlineMs: 2_000,
           });
           pid = vm.pid;
-          await vm.waitFor(BOOT_MARKER, { timeoutMs: 60_000 });
+          await vm.waitFor(BOOT_MARKER, { timeoutMs: 90_000 });
         },
         { artifactsRoot },
       ),
@@ -159,7 +159,7 @@ describe('harness failure handling', () => {
   it('killAllVmsSync (the process-exit hook) leaves no QEMU behind', async () => {
     await withVmRun('kill-all', async (run) => {
       const vm = await run.start({ kernel: kernel.vmlinuz, append: 'console=ttyS0' });
-      await vm.waitFor('Linux version', { timeoutMs: 60_000 });
+      await vm.waitFor('Linux version', { timeoutMs: 90_000 });
       expect(alive(vm.pid)).toBe(true);
       killAllVmsSync();
       const exit = await vm.closed;

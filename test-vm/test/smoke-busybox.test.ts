@@ -27,10 +27,10 @@ describe('QEMU harness smoke test (Debian kernel + busybox marker initrd)', () =
         kernel: kernel.vmlinuz,
         initrd,
         append: MARKER_APPEND,
-        deadlineMs: 120_000,
+        deadlineMs: 150_000,
       });
       const boot = await vm.waitFor(new RegExp(`${BOOT_MARKER} loader=(\\S*)`), {
-        timeoutMs: 60_000,
+        timeoutMs: 90_000,
       });
       console.log(
         `[boot-time] smoke-busybox (${kernel.release}): marker after ${(boot.elapsedMs / 1000).toFixed(1)} s`,
