@@ -131,11 +131,13 @@ export class Fixture {
     this.shim('sfdisk', 'cat >"$FIX/stdin/sfdisk.$(grep -c "^sfdisk" "$FIX/calls")"');
     this.shim(
       'blkid',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
       'for a; do d="$a"; done; b="${d##*/}"; [ -f "$FIX/blkid/$b" ] || exit 2; cat "$FIX/blkid/$b"; exit "$(cat "$FIX/blkid/$b.rc" 2>/dev/null || echo 0)"',
     );
     // probe mounts copy the media fixture of the device into the target
     this.shim(
       'mount',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
       'for a; do t="$a"; done; for a; do case "$a" in */dev/*) b="${a##*/}";; esac; done; [ -n "${b:-}" ] && [ -d "$FIX/media/$b" ] && cp -R "$FIX/media/$b/." "$t/"; exit 0',
     );
     this.shim('umount', 'rm -rf "$1" && mkdir -p "$1"');

@@ -1,4 +1,5 @@
 // 02-devices and 10-scratch against fixture /sys trees (runtime.md §3, §8.3).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fixture, GiB, MiB } from './harness.js';
 
@@ -232,7 +233,7 @@ describe('10-scratch disk selection', () => {
     const hdr = Buffer.alloc(1024);
     hdr.write('EFI PART', 512, 'latin1');
     hdr.writeBigUInt64LE(BigInt(4 * GiB - 1), 512 + 32);
-    require('node:fs').writeFileSync(`${fx.dev}/vda`, hdr);
+    writeFileSync(`${fx.dev}/vda`, hdr);
     onReread(fx, 'vda', [{ num: 2, name: 'vda2' }]);
     const { out } = boot(fx);
     expect(out).not.toContain('GPT backup header');
@@ -285,8 +286,8 @@ ucvm_stage_begin x/10-scratch.sh; . "$UCVM_LIBDIR/stages/10-scratch.sh"; stage_r
     fx.cleanup();
     fx = new Fixture({ cmdline: BASE });
     fx.disk('vdb', { sectors: 10 * GiB, blkid: { TYPE: 'ext4', LABEL: 'UROOT' } });
-    require('node:fs').mkdirSync(fx.path('root.rw/persistent'), { recursive: true });
-    require('node:fs').writeFileSync(fx.path('root.rw/persistent/.wh..wh.aufs'), '');
+    mkdirSync(fx.path('root.rw/persistent'), { recursive: true });
+    writeFileSync(fx.path('root.rw/persistent/.wh..wh.aufs'), '');
     r = boot(fx);
     expect(r.out).toContain(
       'UCVM-PANIC: 10-scratch: scratch was created by an AUFS-based bootloader (unsupported)',

@@ -132,12 +132,22 @@ ucvm_version() {
 	printf '%s\n' "${v:-unknown}"
 }
 
+# ucvm_decimal DIGITS — without leading zeros (shell arithmetic would read
+# them as octal).
+ucvm_decimal() {
+	local d="$1"
+	while [ "${#d}" -gt 1 ] && [ "${d#0}" != "$d" ]; do d="${d#0}"; done
+	echo "$d"
+}
+
 # ucvm_is_uint VALUE [MIN MAX] — decimal of at most 9 digits within bounds.
 ucvm_is_uint() {
+	local d
 	case "$1" in '' | *[!0-9]*) return 1 ;; esac
 	[ "${#1}" -le 9 ] || return 1
-	[ -z "${2:-}" ] || [ "$1" -ge "$2" ] || return 1
-	[ -z "${3:-}" ] || [ "$1" -le "$3" ] || return 1
+	d="$(ucvm_decimal "$1")"
+	[ -z "${2:-}" ] || [ "$d" -ge "$2" ] || return 1
+	[ -z "${3:-}" ] || [ "$d" -le "$3" ] || return 1
 }
 
 # ---------------------------------------------------------------------------
@@ -267,7 +277,7 @@ ucvm_flag() {
 ucvm_param_uint() {
 	local v
 	if v="$(ucvm_param "$1")" && ucvm_is_uint "$v" "$2" "$3"; then
-		echo "$((v + 0))"
+		ucvm_decimal "$v"
 	else
 		echo "$4"
 	fi
@@ -561,7 +571,7 @@ ucvm_panic_record() {
 		IFS= read -r count <"$UCVM_RW/aux/panic-count" || true
 		ucvm_is_uint "$count" || count=0
 	fi
-	count=$((count + 1))
+	count=$(($(ucvm_decimal "$count") + 1))
 	printf '%s\n' "$count" >"$UCVM_RW/aux/panic-count" 2>/dev/null
 	sync
 	echo "$count"
