@@ -6,6 +6,8 @@ export type { FatFile, ReadFatResult } from './fat/reader.js';
 export { readFat } from './fat/reader.js';
 export type { FatLayout, FatOptions } from './fat/writer.js';
 export { layoutFat, writeFat, writeFatFile } from './fat/writer.js';
+export type { HddOptions, HddResult } from './hdd.js';
+export { buildHdd, findTool } from './hdd.js';
 export { bootCatalog, patchBootInfoTable } from './iso9660/el-torito.js';
 export { isHybridCapable, isohybridMbr } from './iso9660/isohybrid.js';
 export type { IsoFile } from './iso9660/reader.js';

@@ -36,7 +36,12 @@ const TMP_MARK = '.ucvm-tmp-';
  * the same directory, then renamed. Stale temporaries of earlier, interrupted runs for the
  * same name are removed first; on failure the temporary is removed.
  */
-export async function writeImageFile(path: string, chunks: Iterable<ImageChunk>): Promise<number> {
+export async function writeImageFile(
+  path: string,
+  chunks: Iterable<ImageChunk>,
+  /** Runs on the complete temporary file before the rename (e.g. the syslinux installer). */
+  finish?: (tmpPath: string) => Promise<void>,
+): Promise<number> {
   const dir = dirname(path);
   const prefix = `.${basename(path)}${TMP_MARK}`;
   try {
@@ -69,10 +74,12 @@ export async function writeImageFile(path: string, chunks: Iterable<ImageChunk>)
     }
     await fh.truncate(at);
     await fh.close();
+    if (finish) await finish(tmp);
     await rename(tmp, path);
   } catch (e) {
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
+    if (e instanceof ImagesError) throw e;
     throw new ImagesError(
       'OUTPUT_WRITE',
       `writing ${path} failed: ${(e as Error).message}`,
