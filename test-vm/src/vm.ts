@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, type WriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Accel, buildQemuArgs, DEFAULT_OVMF } from './args.js';
@@ -92,8 +91,17 @@ export class Vm {
     const [cmd, argv] = existsSync(SETPRIV)
       ? [SETPRIV, ['--pdeathsig', 'KILL', '--', qemu, ...this.args]]
       : [qemu, [...this.args]];
+    // Written before the start, so that even a VM that never runs leaves its command line.
+    writeFileSync(this.argsPath, [qemu, ...this.args].map(shellQuote).join(' ') + '\n');
     const serialLog = createWriteStream(this.serialLogPath);
     const stderrLog = createWriteStream(this.stderrLogPath);
+    // A log that cannot be written must not crash the test process; the console in memory
+    // still serves the waits, and the failure message says what happened.
+    for (const log of [serialLog, stderrLog]) {
+      log.on('error', (e) => {
+        this.stderrTail += `\n[harness] cannot write ${log.path}: ${e.message}`;
+      });
+    }
     installExitHook();
     // stdin stays an open pipe: the stdio chardev must not see EOF.
     this.child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -130,7 +138,6 @@ export class Vm {
       });
       this.child.on('close', done);
     });
-    void writeFile(this.argsPath, [qemu, ...this.args].map(shellQuote).join(' ') + '\n');
   }
 
   get pid(): number | undefined {
@@ -156,7 +163,10 @@ export class Vm {
   }
 
   /** An error naming what happened, with the console and QEMU stderr tails. */
-  failure(code: ConstructorParameters<typeof TestVmError>[0], headline: string): TestVmError {
+  private failure(
+    code: ConstructorParameters<typeof TestVmError>[0],
+    headline: string,
+  ): TestVmError {
     const lines = this.console.tail(15).map((l) => `    | ${l}`);
     const stderr = this.stderrTail.trim();
     const message = [
@@ -245,8 +255,13 @@ export class Vm {
   }
 }
 
+/** Resolves when the log is flushed, or at once if it already failed. */
 function endStream(s: WriteStream): Promise<void> {
-  return new Promise((resolve) => s.end(() => resolve()));
+  if (s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.once('error', () => resolve());
+    s.end(() => resolve());
+  });
 }
 
 function shellQuote(arg: string): string {
