@@ -13,13 +13,15 @@ import {
   type StagedModules,
   stageModules,
 } from './modules/stage-modules.js';
+import { expandSelection } from './tree/glob.js';
 import { type ComponentTree, type HardLinkMap, placeFromTree } from './tree/place.js';
 import { type StagedEntry, Staging } from './tree/staging.js';
 
 /** A component's unpacked tree and what of it goes into the initrd. */
 export interface InitrdComponent extends ComponentTree {
   /**
-   * Paths to take from the tree; `{ from, to }` places a path elsewhere. Absent: the whole tree.
+   * Paths or globs (`*`, `?`, `[...]` per component) to take from the tree; `{ from, to }`
+   * places one path elsewhere. Absent: the whole tree.
    * An empty list makes a library-only tree: its files land only when a binary needs them.
    */
   files?: readonly (string | { from: string; to: string })[];
@@ -178,8 +180,11 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<InitrdRe
     progress({ step: 'stage', component: c.name });
     const tree = { name: c.name, root: c.root };
     for (const sel of c.files ?? ['']) {
-      const { from, to } = typeof sel === 'string' ? { from: sel, to: sel } : sel;
-      await placeFromTree(staging, tree, from, to, linksOf(c.name));
+      if (typeof sel !== 'string')
+        await placeFromTree(staging, tree, sel.from, sel.to, linksOf(c.name));
+      else
+        for (const path of await expandSelection(c.root, c.name, sel))
+          await placeFromTree(staging, tree, path, path, linksOf(c.name));
     }
   }
 

@@ -33,6 +33,7 @@ export { isElf } from './elf/file-header.js';
 export { InitrdError, type InitrdErrorCode } from './errors.js';
 export { initFilesDir } from './init-files.js';
 export { type InitrdInspection, inspectInitrd } from './inspect.js';
+export { DEFAULT_INITRD_MODULES } from './modules/default-modules.js';
 export { generateModuleIndexes, type ModuleIndexes, type SubsetModule } from './modules/indexes.js';
 export { canonicalModuleName, type ModuleInfo, readModinfo } from './modules/modinfo.js';
 export {
@@ -41,5 +42,6 @@ export {
   type StagedModules,
   stageModules,
 } from './modules/stage-modules.js';
+export { expandSelection } from './tree/glob.js';
 export { type ComponentTree, placeFromTree } from './tree/place.js';
 export { type StagedEntry, Staging } from './tree/staging.js';
