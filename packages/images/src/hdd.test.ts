@@ -31,6 +31,8 @@ describe('buildHdd (MBR + FAT partition + syslinux --install)', () => {
     const disk = readFileSync(img);
     expect(disk.length).toBe(24 * MiB);
     expect(disk.subarray(0, 440).equals(MBR_BIN)).toBe(true);
+    expect(result).toMatchObject({ fatType: 16, partitionStart: 2048, partitionSectors: 47104 });
+    expect(readMbr(disk.subarray(0, 512)).diskSignature).toBe(result.diskSignature);
     expect(readMbr(disk.subarray(0, 512)).partitions).toEqual([
       { index: 1, start: 2048, sectors: 24 * 2048 - 2048, type: 0x0e, bootable: true },
     ]);
