@@ -50,7 +50,9 @@ export function isValidUtf8(bytes: Uint8Array, start = 0, end = bytes.length): b
 
 /** §5.2 checks 1–2 on one line (without its terminator); null when the line passes both. */
 export function checkEntryLine(bytes: Uint8Array): 'W_CONTROL_CHAR' | 'W_BAD_UTF8' | null {
-  for (const c of bytes) if (isControlByte(c)) return 'W_CONTROL_CHAR';
+  for (let i = 0; i < bytes.length; i++) {
+    if (isControlByte(bytes[i] as number)) return 'W_CONTROL_CHAR';
+  }
   return isValidUtf8(bytes) ? null : 'W_BAD_UTF8';
 }
 
