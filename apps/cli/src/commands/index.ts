@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerInitrd } from './initrd.js';
+import { registerInspect } from './inspect.js';
 import { registerUserdata } from './userdata.js';
 
 /** One line per command group; each group lives in its own file. */
 export function registerCommands(program: Command, io: CliIo): void {
   registerUserdata(program, io);
+  registerInitrd(program, io);
+  registerInspect(program, io);
 }
