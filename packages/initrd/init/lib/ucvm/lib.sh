@@ -194,6 +194,33 @@ ucvm_ctx() {
 	sh "$UCVM_LIBDIR/bin/ucvm-userdata" get "$@" "$key" 2>>"$UCVM_LOG/context.log"
 }
 
+# ucvm_squote VALUE — VALUE single-quoted for a file parsed by /bin/sh, `'`
+# written as `'\''` (§5.2, §7 item 2). Callers validate first.
+ucvm_squote() {
+	local v="$1" out=''
+	while :; do
+		case "$v" in
+		*"'"*)
+			out="$out${v%%"'"*}'\\''"
+			v="${v#*"'"}"
+			;;
+		*) break ;;
+		esac
+	done
+	printf "'%s%s'" "$out" "$v"
+}
+
+# ucvm_param_checked PARAM KEY — kernel parameter PARAM validated (and
+# normalised) as the user-data key KEY of the same type [UD §6.2], through
+# the reader; exit 1 when absent, 2 when invalid (the default applies).
+ucvm_param_checked() {
+	local v tmp="$UCVM_RUN/.param-check"
+	v="$(ucvm_param "$1")" || return 1
+	printf '_UCONTEXT_X=%s\n' "$(ucvm_squote "$v")" | sed "s/^_UCONTEXT_X=/_UCONTEXT_$(echo "$2" | tr '[:lower:]' '[:upper:]')=/" >"$tmp"
+	sh "$UCVM_LIBDIR/bin/ucvm-userdata" get --file "$tmp" "$2" 2>/dev/null || { rm -f "$tmp"; return 2; }
+	rm -f "$tmp"
+}
+
 # ---------------------------------------------------------------------------
 # Kernel command line (§2)
 # ---------------------------------------------------------------------------
@@ -310,6 +337,7 @@ ucvm_params_invalid() {
 		case "$kind" in
 		uint) ucvm_is_uint "$v" "$1" "$2" && return 0 ;;
 		enum)
+			local w
 			for w in "$@"; do [ "$v" = "$w" ] && return 0; done
 			;;
 		dev)
@@ -330,6 +358,12 @@ ucvm_params_invalid() {
 	ucvm__chk ucvm_devwait uint 0 120
 	ucvm__chk ucvm_color enum auto on off
 	unset -f ucvm__chk
+	# parameters sharing a user-data type (§5.1)
+	for v in cvmfs_repos:cvmfs_branch cvmfs_server:cvmfs_server cvmfs_cdn:cvmfs_cdn \
+		cvmfs_proxy:cvmfs_http_proxy cvmfs_repository_tag:cvmfs_tag cernvm_path:cernvm_path; do
+		ucvm_param_checked "${v%%:*}" "${v#*:}" >/dev/null
+		[ "$?" = 2 ] && bad="$bad ${v%%:*}"
+	done
 	echo "${bad# }"
 }
 
@@ -537,6 +571,32 @@ ucvm_read_file() {
 	else
 		printf '%s\n' "${2:-}"
 	fi
+}
+
+# ucvm_resolve_in ROOT PATH — PATH resolved inside ROOT as chroot would
+# (absolute symlinks restart at ROOT, `..` stops at ROOT, ≤ 40 symlinks);
+# prints the resolved absolute path (relative to ROOT). Exit 1 on a loop.
+ucvm_resolve_in() {
+	local root="$1" rest="$2" done='' comp t hops=0
+	while [ -n "$rest" ]; do
+		rest="${rest#/}"
+		comp="${rest%%/*}"
+		if [ "$comp" = "$rest" ]; then rest=''; else rest="${rest#*/}"; fi
+		case "$comp" in
+		'' | .) continue ;;
+		..) done="${done%/*}"; continue ;;
+		esac
+		if [ -L "$root$done/$comp" ]; then
+			hops=$((hops + 1))
+			[ "$hops" -le 40 ] || return 1
+			t="$(readlink "$root$done/$comp")"
+			case "$t" in /*) done='' ;; esac
+			rest="$t/$rest"
+		else
+			done="$done/$comp"
+		fi
+	done
+	echo "${done:-/}"
 }
 
 # ---------------------------------------------------------------------------
