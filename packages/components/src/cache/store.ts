@@ -9,7 +9,7 @@ import { type FileLockOptions, withFileLock } from './lock.js';
 /** `$XDG_CACHE_HOME/ucvm`, else `~/.cache/ucvm` (build.md §4: the user cache directory). */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env['XDG_CACHE_HOME'];
-  return join(xdg && xdg.startsWith('/') ? xdg : join(env['HOME'] || homedir(), '.cache'), 'ucvm');
+  return join(xdg?.startsWith('/') ? xdg : join(env['HOME'] || homedir(), '.cache'), 'ucvm');
 }
 
 export async function sha256File(path: string): Promise<{ sha256: string; size: number }> {
@@ -45,6 +45,14 @@ export class CacheStore {
 
   objectPath(sha256: string): string {
     return join(this.root, 'objects', 'sha256', sha256.slice(0, 2), sha256);
+  }
+
+  /** Cheap presence check (no hashing): `get` still verifies before use. */
+  async has(sha256: string): Promise<boolean> {
+    return stat(this.objectPath(sha256)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   }
 
   /** The object's path if it is present and intact; a corrupt entry is removed. */

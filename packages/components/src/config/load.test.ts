@@ -62,7 +62,7 @@ describe('loadConfig', () => {
       exitCode: 2,
       message: expect.stringContaining('ucvm.config.json: 2 invalid field(s)'),
     });
-    const err = await loadConfig({ cwd: dir }).catch((e: Error) => e);
+    const err = (await loadConfig({ cwd: dir }).catch((e: Error) => e)) as Error;
     expect(err.message).toContain('outDir: "" is not allowed; expected a directory path');
     expect(err.message).toContain(
       'formats[1]: "floppy" is not allowed; expected one of iso, hdd, fat,',

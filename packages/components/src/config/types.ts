@@ -5,7 +5,8 @@
  */
 
 export type Arch = 'x86_64';
-export type Compression = 'xz' | 'gzip' | 'zstd';
+/** Compression of the init ramdisk (build.md §1). */
+export type InitrdCompression = 'xz' | 'gzip' | 'zstd';
 /** Image formats: the three the original always built, then the derived ones (build.md §1). */
 export type ImageFormat =
   | 'iso'
@@ -97,7 +98,7 @@ export interface UcvmConfig {
   branches: Branch[];
   formats: ImageFormat[];
   cmdline: KernelCmdline;
-  compression: Compression;
+  compression: InitrdCompression;
   outDir: string;
   signing?: Signing;
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type FixtureServer,
   fixtureBytes,
@@ -21,6 +21,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ucvm-url-'));
