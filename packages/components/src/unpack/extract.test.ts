@@ -245,6 +245,17 @@ describe('unpackArchive options and sniffing', () => {
     });
   });
 
+  it('refuses content that contradicts the declared kind', async () => {
+    const bytes = host('gzip', ['-c'], writeTar([{ name: 'f', data: 'x' }]));
+    await expect(
+      unpackArchive(bytes, join(work, 'k'), { kind: 'tar.xz', name: 'k.tar.xz' }),
+    ).rejects.toThrow(/^k\.tar\.xz: declared as tar\.xz but the content is tar\.gz/);
+    const { dest } = freshCase();
+    await expect(unpackArchive(bytes, dest, { kind: 'tar.gz' })).resolves.toMatchObject({
+      files: 1,
+    });
+  });
+
   it('replaces a file by a later member of the same name, as tar does', async () => {
     const { dest } = freshCase();
     const bytes = writeTar([

@@ -46,7 +46,17 @@ export async function readArchive(
   opts: UnpackOptions = {},
 ): Promise<ArchiveEntry[]> {
   const name = opts.name ?? 'archive';
-  const kind = opts.kind ?? sniffArchiveKind(bytes);
+  const sniffed = sniffArchiveKind(bytes);
+  if (opts.kind !== undefined && sniffed !== undefined && sniffed !== opts.kind) {
+    throw new UnpackError(
+      'UNPACK_MALFORMED',
+      name,
+      undefined,
+      `declared as ${opts.kind} but the content is ${sniffed}`,
+      'fix the declared archive kind, or check that the right file was fetched',
+    );
+  }
+  const kind = opts.kind ?? sniffed;
   switch (kind) {
     case 'deb':
       return readDeb(bytes, name);
