@@ -5,6 +5,7 @@
 # implementation is run. Re-run after editing: bash make-parse-vectors.sh
 # Input strings use `printf %b` escapes (\n \r \t \xHH); expectations are literal heredocs
 # except where a raw TAB or a long repetition is needed.
+# shellcheck disable=SC2016 # `$(…)` in inputs is meant literally (injection vectors)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 export LC_ALL=C

@@ -1,6 +1,6 @@
 # Parse vectors 024–099 beyond §15, sourced by make-parse-vectors.sh (same helpers).
 # Each comment names the rule; expectations are worked out by hand from the spec text.
-# shellcheck shell=bash disable=SC2154
+# shellcheck shell=bash disable=SC2154,SC2016
 
 # §4.3 items 5: a 4th nesting level is skipped (W_MIME_LIMIT); skipped multiparts are no leaves.
 vec 024-mime-nesting-limit
