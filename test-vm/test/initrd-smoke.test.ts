@@ -1,12 +1,41 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildInitrd } from '@ucvm/initrd';
+import { moduleClosure } from '@ucvm/kernel-fetch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withVmRun } from '../src/index.js';
-import { type DebianKernel, debianKernel } from './fixtures/debian-kernel.js';
-import { INITRD_MODULES, moduleClosure } from './fixtures/module-closure.js';
+import { type DebianKernel, debianKernel, debianKernelTree } from './fixtures/debian-kernel.js';
 
 const STRONG_VERSION = '2026.11-1.cernvm.x86_64';
+
+/**
+ * Top-level modules of a µCernVM initrd: disks, network, entropy, FUSE, overlayfs, ext4,
+ * vfat, iso9660, udf (build.md §5; names as measured in image-recipes §7.3).
+ */
+const INITRD_MODULES = [
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_scsi',
+  'virtio_net',
+  'virtio_rng',
+  'nvme',
+  'ahci',
+  'ata_piix',
+  'sd_mod',
+  'sr_mod',
+  'crc32c_generic',
+  'ext4',
+  'overlay',
+  'fuse',
+  'isofs',
+  'vfat',
+  'nls_ascii',
+  'nls_cp437',
+  'nls_iso8859_1',
+  'udf',
+  'squashfs',
+  'loop',
+];
 
 let kernel: DebianKernel;
 
@@ -22,13 +51,16 @@ describe('the real ucvm initrd in QEMU', () => {
       await mkdir(join(busyboxTree, 'bin'), { recursive: true });
       await copyFile('/bin/busybox', join(busyboxTree, 'bin', 'busybox'));
       const initrd = join(run.dir, 'initrd.img');
+      // Dependency order with softdeps (ext4 needs crc32c first, image-recipes §7.3).
+      const closure = moduleClosure((await debianKernelTree(kernel)).index, INITRD_MODULES);
+      const modules = closure.modules.map((m) => m.path);
       const built = performance.now();
       const result = await buildInitrd({
         components: [{ name: 'busybox', root: busyboxTree }],
         strongVersion: STRONG_VERSION,
         sourceDateEpoch: 1_700_000_000,
         kernel: { version: kernel.release, modulesDir: kernel.modulesDir },
-        modules: await moduleClosure(kernel.modulesDir, INITRD_MODULES),
+        modules,
         out: initrd,
       });
       console.log(
