@@ -9,7 +9,9 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ucvm-cli-inspect-'));
   const result = await buildInitrd({
-    components: [{ name: 'host', root: '/', files: [{ from: 'usr/bin/busybox', to: 'sbin/busybox' }] }],
+    components: [
+      { name: 'host', root: '/', files: [{ from: 'usr/bin/busybox', to: 'sbin/busybox' }] },
+    ],
     strongVersion: '2026.11-1.cernvm.x86_64',
     sourceDateEpoch: 1700000000,
     compression: 'gzip',
@@ -36,7 +38,11 @@ describe('ucvm inspect', () => {
   it('prints JSON with --json', async () => {
     const r = await runCli(['inspect', '--json', 'initrd.2026.11-1.cernvm.x86_64'], dir);
     expect(r.code).toBe(0);
-    const seen = JSON.parse(r.stdout) as { version: string; compression: string; entries: { path: string }[] };
+    const seen = JSON.parse(r.stdout) as {
+      version: string;
+      compression: string;
+      entries: { path: string }[];
+    };
     expect(seen.version).toBe('2026.11-1.cernvm.x86_64');
     expect(seen.compression).toBe('gzip');
     expect(seen.entries.some((e) => e.path === 'sbin/busybox')).toBe(true);
@@ -51,7 +57,10 @@ describe('ucvm inspect', () => {
 
 describe('ucvm initrd', () => {
   it('refuses an unknown compression with exit code 2 before fetching anything', async () => {
-    const r = await runCli(['initrd', '--compression', 'lz4', '--cache-dir', join(dir, 'cache')], dir);
+    const r = await runCli(
+      ['initrd', '--compression', 'lz4', '--cache-dir', join(dir, 'cache')],
+      dir,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/compression "lz4" is not supported/);
   });

@@ -24,23 +24,36 @@ export function registerInspect(program: Command, io: CliIo): void {
         );
       }
       const seen = await inspectInitrd(bytes);
-      io.stdout(opts.json ? `${JSON.stringify(seen, null, 2)}\n` : describe(seen, Boolean(opts.tree)));
+      io.stdout(
+        opts.json ? `${JSON.stringify(seen, null, 2)}\n` : describe(seen, Boolean(opts.tree)),
+      );
     });
 }
 
-const size = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+const size = (n: number): string =>
+  n >= 1 << 20
+    ? `${(n / (1 << 20)).toFixed(2)} MiB`
+    : n >= 1024
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${n} B`;
 
 export function describe(seen: InitrdInspection, tree: boolean): string {
   const out: string[] = [];
   out.push(`initrd: ${seen.version ?? '(no /version)'}`);
-  out.push(`compression: ${seen.compression}, ${size(seen.compressedSize)} (${seen.compressedSize} bytes); cpio ${size(seen.cpioSize)} (${seen.cpioSize} bytes)`);
+  out.push(
+    `compression: ${seen.compression}, ${size(seen.compressedSize)} (${seen.compressedSize} bytes); cpio ${size(seen.cpioSize)} (${seen.cpioSize} bytes)`,
+  );
   for (const [k, v] of Object.entries(seen.buildConf)) out.push(`build.conf: ${k}=${v}`);
   if (seen.components.length > 0) {
     out.push('components:');
     const width = Math.max(...seen.components.map((c) => c.name.length));
-    for (const c of seen.components) out.push(`  ${c.name.padEnd(width)}  ${String(c.entries).padStart(5)} entries  ${size(c.bytes).padStart(10)}`);
+    for (const c of seen.components)
+      out.push(
+        `  ${c.name.padEnd(width)}  ${String(c.entries).padStart(5)} entries  ${size(c.bytes).padStart(10)}`,
+      );
   }
-  for (const m of seen.modules) out.push(`modules (${m.version}): ${m.names.length}: ${m.names.join(' ')}`);
+  for (const m of seen.modules)
+    out.push(`modules (${m.version}): ${m.names.length}: ${m.names.join(' ')}`);
   // Bytes per directory two levels deep: where the size goes.
   const dirs = new Map<string, number>();
   for (const e of seen.entries) {
@@ -50,7 +63,8 @@ export function describe(seen: InitrdInspection, tree: boolean): string {
     dirs.set(key, (dirs.get(key) ?? 0) + e.size);
   }
   out.push('bytes by directory:');
-  for (const [d, n] of [...dirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out.push(`  ${size(n).padStart(10)}  ${d}`);
+  for (const [d, n] of [...dirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    out.push(`  ${size(n).padStart(10)}  ${d}`);
   if (tree) {
     out.push('entries:');
     for (const e of seen.entries) {
