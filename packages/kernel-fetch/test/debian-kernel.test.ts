@@ -10,6 +10,7 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,8 @@ const cacheDir = join(
   'debian-kernel',
 );
 const work = mkdtempSync(join(tmpdir(), 'ucvm-debkernel-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Removing the ~400 MB tree can take a while on a busy disk.
+afterAll(() => rm(work, { recursive: true, force: true }), 120_000);
 
 const run = (cmd: string, args: string[], timeout = 120_000, cwd?: string): string =>
   execFileSync(cmd, args, {
