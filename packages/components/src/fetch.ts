@@ -38,7 +38,14 @@ export type FetchEvent =
   | { type: 'start'; component: string; source: string }
   | { type: 'progress'; component: string; received: number; total: number | undefined }
   | { type: 'retry'; component: string; attempt: number; message: string }
-  | { type: 'done'; component: string; sha256: string; size: number; downloaded: boolean }
+  | {
+      type: 'done';
+      component: string;
+      sha256: string;
+      size: number;
+      downloaded: boolean;
+      origin: 'config' | 'override';
+    }
   | { type: 'skipped'; component: string; reason: string }
   | { type: 'failed'; component: string; error: ComponentsError };
 
@@ -186,6 +193,7 @@ export async function fetchComponents(
         sha256: resolved.sha256,
         size: resolved.size,
         downloaded: resolved.downloaded,
+        origin: resolved.origin,
       });
     } catch (err) {
       if (!(err instanceof ComponentsError)) throw err;
