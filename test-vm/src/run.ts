@@ -32,7 +32,13 @@ export class VmRun {
 
   /** Starts a VM whose logs go to this run's directory (`vm1.serial.log`, …). */
   async start(options: RunVmOptions): Promise<Vm> {
-    const vm = await startVm({ ...options, workDir: this.dir, name: `vm${this.vms.length + 1}` });
+    const name = `vm${this.vms.length + 1}`;
+    const vm = await startVm({
+      ...options,
+      workDir: this.dir,
+      name,
+      label: `${this.name}/${name}`,
+    });
     this.vms.push(vm);
     return vm;
   }
@@ -89,9 +95,9 @@ export async function withVmRun<T>(
     const kept = await keepArtifacts(run, opts.artifactsRoot ?? defaultArtifactsRoot());
     await rm(dir, { recursive: true, force: true });
     if (error instanceof Error) {
-      const note = `\n  artifacts kept in: ${kept}`;
       const old = error.message;
-      error.message += note;
+      // The run directory is gone: point the log paths in the message at the kept copy.
+      error.message = `${old.replaceAll(dir, kept)}\n  artifacts kept in: ${kept}`;
       // V8 captured the old message in the stack header; keep both in step.
       if (error.stack?.includes(old)) error.stack = error.stack.replace(old, error.message);
       if (error instanceof TestVmError) error.artifactsDir = kept;

@@ -24,6 +24,8 @@ export interface SpawnVmOptions extends VmOptions {
   workDir: string;
   /** Short name used for the log file names. */
   name: string;
+  /** Names the VM in error messages (default: `name`). */
+  label?: string;
   /** The whole VM is killed after this many ms (default 300 s). */
   deadlineMs?: number;
   qemuBinary?: string;
@@ -170,7 +172,7 @@ export class Vm {
     const lines = this.console.tail(15).map((l) => `    | ${l}`);
     const stderr = this.stderrTail.trim();
     const message = [
-      `${this.options.name}: ${headline} after ${seconds(this.elapsedMs())}`,
+      `${this.options.label ?? this.options.name}: ${headline} after ${seconds(this.elapsedMs())}`,
       `  serial log: ${this.serialLogPath}`,
       lines.length > 0 ? `  last console lines:\n${lines.join('\n')}` : '  (no console output)',
       ...(stderr === ''

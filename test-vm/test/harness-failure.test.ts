@@ -83,6 +83,11 @@ describe('harness failure handling', () => {
     expect(error.artifactsDir).toBe(kept);
     expect(error.message).toContain(`artifacts kept in: ${kept}`);
     expect(error.message).toContain(HANG_MARKER); // the console tail
+    expect(error.message).toContain(
+      `never-prints/vm1: console line "${BOOT_MARKER}" did not appear within 3.0 s`,
+    );
+    expect(error.message).toContain(`serial log: ${join(kept, 'vm1.serial.log')}`);
+    expect(error.message).not.toContain(runDir);
     expect((await readdir(kept)).sort()).toEqual([
       'initrd.img',
       'vm1.args.txt',
