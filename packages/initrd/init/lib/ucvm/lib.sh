@@ -64,6 +64,20 @@ ucvm_tool() {
 	"$(ucvm_tool_path "$name")" "$@"
 }
 
+# ucvm_tool_resolve NAME — the program ucvm_tool would run (for background
+# jobs, so that $! is the tool itself); exit 127 outside PID 1 without a shim.
+ucvm_tool_resolve() {
+	if [ "$UCVM_PID1" != 1 ]; then
+		if [ -n "$UCVM_SHIMS" ] && [ -x "$UCVM_SHIMS/$1" ]; then
+			echo "$UCVM_SHIMS/$1"
+			return 0
+		fi
+		echo "ucvm_tool: no shim for $1 outside PID 1" >&2
+		return 127
+	fi
+	ucvm_tool_path "$1"
+}
+
 # ucvm_tool_limit SECONDS NAME ARGS… — ucvm_tool with a hard time limit.
 ucvm_tool_limit() {
 	local secs="$1" name="$2" path

@@ -37,13 +37,14 @@ stage_net_ipv4() {
 
 # stage_net_dhcp LIMIT IF… — run the DHCP phase (item 2).
 stage_net_dhcp() {
-	local limit="$1" pids='' ifname start first='' now alive p n
+	local limit="$1" pids='' ifname start first='' now alive p n prog
 	shift
 	start="$(ucvm_now_cs)"
+	prog="$(ucvm_tool_resolve udhcpc)" || return 0
 	for ifname in "$@"; do
 		rm -f "$UCVM_RUN/net/$ifname.lease"
 		# shellcheck disable=SC2086 # option words
-		ucvm_tool udhcpc -f -q -n -t 10 -T 2 -i "$ifname" -s "$UCVM_LIBDIR/udhcpc.sh" $STAGE_NET_OPTS \
+		"$prog" -f -q -n -t 10 -T 2 -i "$ifname" -s "$UCVM_LIBDIR/udhcpc.sh" $STAGE_NET_OPTS \
 			>>"$UCVM_LOG/udhcpc.log" 2>&1 &
 		pids="$pids $!"
 	done

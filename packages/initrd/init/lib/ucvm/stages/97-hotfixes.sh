@@ -31,8 +31,8 @@ stage_hotfix_keys() {
 }
 
 # stage_hotfix_hook FILE — run the hook `/bin/sh FILE /root` with the §6.3
-# environment in its own process group, at most 120 s; prints its exit
-# status (`timeout` when killed).
+# environment in its own process group, at most 120 s; sets hook_rc (a
+# local of stage_run) to its exit status, `timeout` when killed.
 stage_hotfix_hook() {
 	local file="$1" rcf="$UCVM_RUN/bootstrap.rc" pid deadline k v
 	rm -f "$rcf"
@@ -55,17 +55,18 @@ stage_hotfix_hook() {
 		if [ "$(ucvm_now_cs)" -ge "$deadline" ]; then
 			kill -KILL -- "-$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
-			echo timeout
+			hook_rc=timeout
 			return 0
 		fi
 		sleep 0.5
 	done
 	wait "$pid" 2>/dev/null
-	ucvm_read_file "$rcf" 1
+	hook_rc="$(ucvm_read_file "$rcf" 1)"
+	ucvm_is_uint "$hook_rc" || hook_rc=1
 }
 
 stage_run() {
-	local root="$UCVM_NEWROOT" name file rc='' ran='' path
+	local root="$UCVM_NEWROOT" name file rc='' ran='' path hook_rc=
 	ucvm_stage_log bootstrap.log
 	mkdir -p "$root/tmp" "$root/cvmfs" && chmod 1777 "$root/tmp"
 	if [ -f "$root/usr/bin/sudo" ] && [ ! -u "$root/usr/bin/sudo" ]; then
@@ -87,7 +88,8 @@ stage_run() {
 		if [ -e "$root/$name" ] && ! cmp -s "$file" "$root/$name"; then
 			ucvm_info "upper-layer /$name differs from the repository; ignored"
 		fi
-		rc="$(stage_hotfix_hook "$file")"
+		stage_hotfix_hook "$file"
+		rc="$hook_rc"
 		ran="$name"
 		ucvm_info "bootstrap $name exit $rc"
 		break

@@ -30,9 +30,10 @@ stage_run() {
 	mkdir -p "$UCVM_NEWROOT/dev"
 	[ -c "$UCVM_NEWROOT/dev/console" ] || ucvm_tool mknod -m 600 "$UCVM_NEWROOT/dev/console" c 5 1
 	[ -c "$UCVM_NEWROOT/dev/null" ] || ucvm_tool mknod -m 666 "$UCVM_NEWROOT/dev/null" c 1 3
+	ucvm_ok "switch_root /sbin/init"
+	# the copy on scratch holds every console line, this one included (§8.2)
 	cp "$UCVM_LOG/boot.log" "$UCVM_RW/ulogs/boot.log" 2>/dev/null
 	sync
-	ucvm_ok "switch_root /sbin/init"
 	# /proc last: ucvm_panic needs it and remounts it if missing
 	ucvm_tool umount "$UCVM_PROC" 2>/dev/null
 	if [ "$UCVM_PID1" = 1 ]; then
