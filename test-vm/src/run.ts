@@ -92,15 +92,25 @@ export async function withVmRun<T>(
     result = await body(run);
   } catch (error) {
     await Promise.all(run.vms.map((vm) => vm.kill()));
-    const kept = await keepArtifacts(run, opts.artifactsRoot ?? defaultArtifactsRoot());
-    await rm(dir, { recursive: true, force: true });
+    let kept: string | undefined;
+    let keepFailure = '';
+    try {
+      kept = await keepArtifacts(run, opts.artifactsRoot ?? defaultArtifactsRoot());
+    } catch (e) {
+      // Never hide the test's own failure behind a copy error.
+      keepFailure = `\n  artifacts could not be copied (${(e as Error).message}); left in: ${dir}`;
+    }
+    if (kept !== undefined) await rm(dir, { recursive: true, force: true });
     if (error instanceof Error) {
       const old = error.message;
       // The run directory is gone: point the log paths in the message at the kept copy.
-      error.message = `${old.replaceAll(dir, kept)}\n  artifacts kept in: ${kept}`;
+      error.message =
+        kept === undefined
+          ? `${old}${keepFailure}`
+          : `${old.replaceAll(dir, kept)}\n  artifacts kept in: ${kept}`;
       // V8 captured the old message in the stack header; keep both in step.
       if (error.stack?.includes(old)) error.stack = error.stack.replace(old, error.message);
-      if (error instanceof TestVmError) error.artifactsDir = kept;
+      if (error instanceof TestVmError && kept !== undefined) error.artifactsDir = kept;
     }
     throw error;
   }
