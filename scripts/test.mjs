@@ -15,7 +15,9 @@ const run = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--continue', ...
 });
 
 const dirs = ['packages', 'apps']
-  .flatMap((top) => (existsSync(join(root, top)) ? readdirSync(join(root, top)).map((d) => join(root, top, d)) : []))
+  .flatMap((top) =>
+    existsSync(join(root, top)) ? readdirSync(join(root, top)).map((d) => join(root, top, d)) : [],
+  )
   .concat([join(root, 'test-vm')]);
 let passed = 0;
 let failed = 0;

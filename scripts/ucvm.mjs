@@ -7,11 +7,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@ucvm/cli...', '--output-logs=errors-only'], {
-  cwd: root,
-  encoding: 'utf8',
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-});
+const build = spawnSync(
+  'pnpm',
+  ['exec', 'turbo', 'run', 'build', '--filter=@ucvm/cli...', '--output-logs=errors-only'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+  },
+);
 if (build.status !== 0) {
   process.stderr.write(build.stdout ?? '');
   process.stderr.write(build.stderr ?? '');
@@ -20,5 +24,6 @@ if (build.status !== 0) {
 }
 const { main, processIo } = await import(pathToFileURL(join(root, 'apps/cli/dist/index.js')).href);
 // pnpm runs scripts from the repository root; INIT_CWD is where the user typed the command.
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by pnpm, never a turbo task input
 const io = { ...processIo(), cwd: process.env.INIT_CWD ?? process.cwd() };
 process.exitCode = await main(process.argv.slice(2), io);

@@ -37,6 +37,9 @@ export function renderError(err: unknown, debug: boolean): { text: string; exitC
   }
   const message = err instanceof Error ? err.message : String(err);
   let text = `ucvm: internal error: ${message}\n`;
-  text += debug && err instanceof Error && err.stack ? `${err.stack}\n` : '  (run with --debug for the stack trace)\n';
+  text +=
+    debug && err instanceof Error && err.stack
+      ? `${err.stack}\n`
+      : '  (run with --debug for the stack trace)\n';
   return { text, exitCode: 1 };
 }

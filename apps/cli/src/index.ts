@@ -1,3 +1,3 @@
-export { main, createProgram, CommandFailed } from './main.js';
-export { type CliIo, processIo } from './io.js';
 export { CliError, renderError } from './errors.js';
+export { type CliIo, processIo } from './io.js';
+export { CommandFailed, createProgram, main } from './main.js';

@@ -7,7 +7,9 @@ import { CLI_VERSION } from './version.js';
 /** Builds the command tree. Exported for tests and for `--help` generation. */
 export function createProgram(io: CliIo): Command {
   const program = new Command('ucvm')
-    .description('Build µCernVM boot images: init ramdisk, ISO, hard disk and FAT images per branch')
+    .description(
+      'Build µCernVM boot images: init ramdisk, ISO, hard disk and FAT images per branch',
+    )
     .version(CLI_VERSION, '-V, --version')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -19,7 +21,9 @@ export function createProgram(io: CliIo): Command {
   registerCommands(program, io);
   // Every subcommand reports usage errors through the same exit path.
   for (const cmd of allCommands(program)) {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   }
   return program;
 }

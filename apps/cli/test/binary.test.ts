@@ -8,7 +8,9 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js'
 
 describe('the ucvm binary', () => {
   it('runs as a program and maps usage errors to exit 2', () => {
-    expect(execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' })).toContain('Usage: ucvm');
+    expect(execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' })).toContain(
+      'Usage: ucvm',
+    );
     const bad = spawnSync(process.execPath, [bin, 'userdata', 'render'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("missing required argument 'pairs'");

@@ -12,11 +12,16 @@ function file(name: string, data: string | Uint8Array): string {
   return path;
 }
 
-const block = '[ucernvm-begin]\ncvmfs_branch=cernvm-prod.cern.ch\nresize_rootfs=off\n[ucernvm-end]\n';
+const block =
+  '[ucernvm-begin]\ncvmfs_branch=cernvm-prod.cern.ch\nresize_rootfs=off\n[ucernvm-end]\n';
 
 describe('ucvm userdata validate', () => {
   it('reads a CRLF block', async () => {
-    const r = await runCli(['userdata', 'validate', file('crlf.txt', block.replaceAll('\n', '\r\n'))]);
+    const r = await runCli([
+      'userdata',
+      'validate',
+      file('crlf.txt', block.replaceAll('\n', '\r\n')),
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('cvmfs_branch = "cernvm-prod.cern.ch"');
     expect(r.stdout).toContain('resize_rootfs = "0"');
@@ -59,17 +64,30 @@ describe('ucvm userdata validate', () => {
   it('prints canonical JSON with --json', async () => {
     const r = await runCli(['userdata', 'validate', '--json', file('plain.txt', block)]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).effective).toEqual({ cvmfs_branch: 'cernvm-prod.cern.ch', resize_rootfs: '0' });
+    expect(JSON.parse(r.stdout).effective).toEqual({
+      cvmfs_branch: 'cernvm-prod.cern.ch',
+      resize_rootfs: '0',
+    });
   });
 });
 
 describe('ucvm userdata render / extract', () => {
   it('renders a block that validates back to the same keys', async () => {
-    const r = await runCli(['userdata', 'render', 'cvmfs_tag=t1', 'note= spaced value ', 'x=$(reboot)']);
+    const r = await runCli([
+      'userdata',
+      'render',
+      'cvmfs_tag=t1',
+      'note= spaced value ',
+      'x=$(reboot)',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('[ucernvm-begin]\n')).toBe(true);
     const back = await runCli(['userdata', 'extract', '--json', file('rendered.txt', r.stdout)]);
-    expect(JSON.parse(back.stdout).effective).toEqual({ cvmfs_tag: 't1', note: ' spaced value ', x: '$(reboot)' });
+    expect(JSON.parse(back.stdout).effective).toEqual({
+      cvmfs_tag: 't1',
+      note: ' spaced value ',
+      x: '$(reboot)',
+    });
   });
 
   it('refuses a bad key with exit 2 and a hint', async () => {
@@ -95,8 +113,12 @@ describe('ucvm userdata render / extract', () => {
     const out = join(dir, 'out');
     const w = await runCli(['userdata', 'extract', user, '--extra', extra, '--out', out]);
     expect(w.code).toBe(0);
-    expect(readFileSync(join(out, 'extra-ucontext'), 'utf8')).toBe("# ucvm-context 1\n_UCONTEXT_RESIZE_ROOTFS='1'\n");
-    expect(readFileSync(join(out, 'extra-user-data'), 'utf8')).toBe('[ucernvm-begin]\nresize_rootfs=on\n[ucernvm-end]\n');
+    expect(readFileSync(join(out, 'extra-ucontext'), 'utf8')).toBe(
+      "# ucvm-context 1\n_UCONTEXT_RESIZE_ROOTFS='1'\n",
+    );
+    expect(readFileSync(join(out, 'extra-user-data'), 'utf8')).toBe(
+      '[ucernvm-begin]\nresize_rootfs=on\n[ucernvm-end]\n',
+    );
     expect(readFileSync(join(out, 'warnings'), 'utf8')).toBe('');
   });
 });

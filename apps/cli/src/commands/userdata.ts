@@ -31,7 +31,10 @@ export function registerUserdata(program: Command, io: CliIo): void {
       if (opts.json) io.stdout(toCanonicalJson(result));
       else io.stdout(describe(result));
       if (result.warnings.length > 0) {
-        if (!opts.json) io.stderr(`ucvm: ${result.warnings.length} warning(s): the init would ignore the lines named above\n`);
+        if (!opts.json)
+          io.stderr(
+            `ucvm: ${result.warnings.length} warning(s): the init would ignore the lines named above\n`,
+          );
         throw new CommandFailed(1);
       }
     });
@@ -56,7 +59,10 @@ export function registerUserdata(program: Command, io: CliIo): void {
     .argument('<file>', "user-data file ('-' for standard input)")
     .option('--extra <file>', 'extra user data chunk (repeatable, in order)', collect, [])
     .option('--json', 'print the canonical JSON (ucontext.json)')
-    .option('--out <dir>', 'write ucontext, extra-ucontext, ucontext.json, warnings (and extra-user-data) into DIR')
+    .option(
+      '--out <dir>',
+      'write ucontext, extra-ucontext, ucontext.json, warnings (and extra-user-data) into DIR',
+    )
     .action(async (file: string, opts: { extra: string[]; json?: boolean; out?: string }) => {
       const result = await parseFiles(io, file, opts.extra);
       if (opts.out) await writeOutputs(resolve(io.cwd, opts.out), result);
@@ -74,11 +80,15 @@ async function parseFiles(io: CliIo, file: string, extraFiles: string[]): Promis
 /** Human report: every value printed as a JSON string, so hostile bytes show as data. */
 function describe(result: ParseResult): string {
   const lines: string[] = [];
-  lines.push(`blocks: user ${result.user.blocks}, extra ${result.extra.blocks}${result.user.glideinwms ? ' (glideinWMS payload decoded)' : ''}`);
+  lines.push(
+    `blocks: user ${result.user.blocks}, extra ${result.extra.blocks}${result.user.glideinwms ? ' (glideinWMS payload decoded)' : ''}`,
+  );
   if (result.effective.size === 0) lines.push('keys: none');
   else {
     lines.push('keys:');
-    for (const [key, value] of [...result.effective].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [key, value] of [...result.effective].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
       const from = result.extra.keys.has(key) ? ' (extra)' : '';
       lines.push(`  ${key} = ${JSON.stringify(value)}${from}`);
     }
