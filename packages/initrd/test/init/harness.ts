@@ -55,7 +55,8 @@ export interface RunResult {
 export const MiB = 2048; // 512-byte sectors per MiB
 export const GiB = 1024 * MiB;
 
-const RECORD = `rec() { printf '%s' "$NAME" >>"$FIX/calls"; for a in "$@"; do printf '\\t%s' "$a" >>"$FIX/calls"; done; echo >>"$FIX/calls"; }`;
+// one write per call, so that parallel shims do not interleave their lines
+const RECORD = `rec() { l="$NAME"; for a in "$@"; do l="$l$(printf '\\t%s' "$a")"; done; printf '%s\\n' "$l" >>"$FIX/calls"; }`;
 
 export class Fixture {
   readonly root: string;
@@ -166,6 +167,12 @@ export class Fixture {
       .filter((l) => l !== '')
       .map((l) => l.split('\t'));
     return name ? all.filter((c) => c[0] === name) : all;
+  }
+
+  /** /proc/uptime follows the host clock (for tests of deadlines; the default is a fixed 5.00). */
+  realClock(): void {
+    rmSync(join(this.proc, 'uptime'));
+    symlinkSync('/proc/uptime', join(this.proc, 'uptime'));
   }
 
   cmdline(text: string): void {

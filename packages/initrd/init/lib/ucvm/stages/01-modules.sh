@@ -43,12 +43,14 @@ stage_modules_etc() {
 }
 
 stage_run() {
-	local fs missing='' optional=''
+	local fs mp missing='' optional=''
 	ucvm_stage_log modules.log
 	# The kernel's request_module() (e.g. for crypto-crc32c) goes to busybox.
-	if [ -w "$UCVM_PROC/sys/kernel/modprobe" ]; then
-		echo /sbin/modprobe >"$UCVM_PROC/sys/kernel/modprobe" 2>/dev/null
-	fi
+	for mp in "$UCVM_PREFIX/sbin/modprobe" "$UCVM_PREFIX/bin/modprobe"; do
+		{ [ -x "$mp" ] && [ -w "$UCVM_PROC/sys/kernel/modprobe" ]; } || continue
+		echo "${mp#"$UCVM_PREFIX"}" >"$UCVM_PROC/sys/kernel/modprobe" 2>/dev/null
+		break
+	done
 	# shellcheck disable=SC2086 # word lists of module names, split on purpose
 	stage_modules_load $STAGE_MODULES_HW
 	# shellcheck disable=SC2046 # names validated by stage_modules_etc
