@@ -23,6 +23,10 @@ stage_run() {
 		{ mkdir -p "$d" && chmod 0700 "$d"; } || { ucvm_panic "cannot create $d"; return 1; }
 	done
 	chmod 1777 "$UCVM_PREFIX/tmp" 2>/dev/null
+	# the banner comes first (§1.4 item 4); it needs only /version
+	ucvm_state UCVM_VERSION "$(ucvm_version)"
+	ucvm_emit "Welcome to micro-CernVM"
+	ucvm_emit "ucvm $UCVM_VERSION"
 
 	stage_setup_mount proc nodev,noexec,nosuid "$UCVM_PROC" || { ucvm_panic "cannot mount proc"; return 1; }
 	stage_setup_mount sysfs nodev,noexec,nosuid "$UCVM_SYS" || { ucvm_panic "cannot mount sysfs"; return 1; }
@@ -38,9 +42,6 @@ stage_run() {
 
 	ucvm_cmdline_parse "$(cat "$UCVM_PROC/cmdline" 2>/dev/null)" "$UCVM_RUN/cmdline" ||
 		{ ucvm_panic "cannot parse the kernel command line"; return 1; }
-	ucvm_state UCVM_VERSION "$(ucvm_version)"
-	ucvm_emit "Welcome to micro-CernVM"
-	ucvm_emit "ucvm $UCVM_VERSION"
 
 	if ucvm_debug && [ "$UCVM_PID1" = 1 ]; then
 		# cvmdebug: an `ash -x` trace of the rest of the boot (§2).
