@@ -28,6 +28,8 @@ export {
 } from './partition/gpt.js';
 export type { Geometry, MbrOptions, MbrPartition, ParsedMbr } from './partition/mbr.js';
 export { chs, DEFAULT_GEOMETRY, readMbr, SECTOR, writeMbr } from './partition/mbr.js';
+export type { TarEntry, TarOptions } from './tar/ustar.js';
+export { ustarHeader, writeUstar } from './tar/ustar.js';
 export type { ResolvedEntry, TreeEntry } from './tree.js';
 export { comparePaths, loadTree, resolveTree, treeDigest, treeFromDirectory } from './tree.js';
 export { crc32 } from './util/crc32.js';
