@@ -4,4 +4,4 @@
 set -eu
 cd "$(dirname "$0")/../init"
 # shellcheck disable=SC2046 # file names of this tree contain no blanks
-exec shellcheck -x -S style init $(find lib -type f \( -name '*.sh' -o -path 'lib/ucvm/bin/*' \) | LC_ALL=C sort)
+exec shellcheck -x -S style init $(find lib -type f \( -name '*.sh' -o -path 'lib/ucvm/bin/*' -o -path 'lib/ucvm/hook-bin/*' \) | LC_ALL=C sort)
