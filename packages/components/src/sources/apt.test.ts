@@ -46,7 +46,8 @@ afterAll(async () => {
 const spawned = async () =>
   (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
 
-describe('apt source (real apt-get download)', () => {
+// apt-cache and apt-get each take seconds on a loaded 2-core machine; the apt runner has its own deadlines.
+describe('apt source (real apt-get download)', { timeout: 180_000 }, () => {
   it('downloads the exact version, verified against apt-cache SHA256, unpackable; then no apt at all', async () => {
     const store = new CacheStore(join(dir, 'cache'));
     const apt = { aptGet, aptCache, downloadTimeoutMs: 120_000 };
