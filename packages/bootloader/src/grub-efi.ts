@@ -27,8 +27,9 @@ export function grubEfiCfg(input: BootMenu | BootDescription): string {
   const e = menu.entries[0];
   if (e === undefined) throw new Error('unreachable: asMenu refuses an empty menu');
   const args = e.boot.params.map((p) => grubWord(formatParam(checkParam(p))));
+  // No `#` comment lines: the embedded config runs in GRUB's rescue parser, which has no
+  // comments ("Unknown command `#'" under OVMF).
   const lines = [
-    `# ${e.title}`,
     `search --no-floppy --set=root --file ${BOOT_MARKER}`,
     'serial --unit=0 --speed=115200',
     'terminal_input serial console',

@@ -12,6 +12,13 @@ export {
   type KernelParam,
   parseOption,
 } from './cmdline.js';
+export {
+  type BuildEfiLoaderOptions,
+  buildEfiLoader,
+  type EfiLoader,
+  GRUB_EFI_MODULES,
+  GRUB_EFI_MODULES_SUBDIR,
+} from './efi-loader.js';
 export { BootloaderError, type BootloaderErrorCode, isBootloaderError } from './errors.js';
 export { BOOT_MARKER, grubEfiCfg, grubWord } from './grub-efi.js';
 export { isolinuxCfg } from './isolinux.js';

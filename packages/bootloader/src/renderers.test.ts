@@ -78,7 +78,6 @@ describe.each(config.branches.map((b) => [b.name, b] as const))('branch %s', (_n
   it('GRUB EFI config: finds the marker, serial console, boots the default entry', async () => {
     const text = grubEfiCfg(menu);
     expect(text.split('\n')).toEqual([
-      `# uCernVM ${branch.name} (${branch.repository})`,
       'search --no-floppy --set=root --file /.ucernvm_boot_loader',
       'serial --unit=0 --speed=115200',
       'terminal_input serial console',
@@ -90,6 +89,8 @@ describe.each(config.branches.map((b) => [b.name, b] as const))('branch %s', (_n
       '',
     ]);
     expectNoPlaceholders(text);
+    // Embedded configs run in the rescue parser, which rejects `#` as an unknown command.
+    expect(text).not.toMatch(/^\s*#/m);
     await expectGrubSyntaxOk(text);
   });
 });
