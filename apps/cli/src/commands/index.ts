@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerBuild } from './build.js';
 import { registerComponents } from './components.js';
+import { registerImage } from './image.js';
 import { registerInitrd } from './initrd.js';
 import { registerInspect } from './inspect.js';
 import { registerUserdata } from './userdata.js';
@@ -10,5 +12,7 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerUserdata(program, io);
   registerComponents(program, io);
   registerInitrd(program, io);
+  registerBuild(program, io);
+  registerImage(program, io);
   registerInspect(program, io);
 }
