@@ -30,12 +30,13 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // SIGTERM first: the daemon's trap also ends its listener and handler
   for (const pid of killList.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    if (!alive(pid)) continue;
+    process.kill(pid, 'SIGTERM');
+    await until(`daemon ${pid} to exit`, () => !alive(pid)).catch(() =>
+      process.kill(pid, 'SIGKILL'),
+    );
   }
   await rm(t, { recursive: true, force: true });
 });
