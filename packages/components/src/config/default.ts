@@ -38,6 +38,15 @@ export const defaultComponents: ComponentInput[] = [
   apt('libsmartcols1', UTIL_LINUX),
   apt('libreadline8', '8.2-1.3'),
   apt('libtinfo6', '6.4-4'),
+  // blkid/wipefs/partx for 02-devices and 10-scratch (busybox's applets lack what the init needs).
+  apt('util-linux', UTIL_LINUX, ['sbin/blkid', 'sbin/wipefs', 'usr/bin/partx']),
+  // getfattr reads the repository's root hash xattr (14-cvmfs).
+  apt('attr', '1:2.5.1-4', ['usr/bin/getfattr']),
+  apt('libattr1', '1:2.5.1-4'),
+  // Unix-socket client for the CernVM-FS control socket: busybox nc has no -U.
+  apt('netcat-openbsd', '1.219-1', ['bin/nc.openbsd']),
+  apt('libbsd0', '0.11.7-2'),
+  apt('libmd0', '1.0.4-2'),
   apt('kexec-tools', '1:2.0.25-3+deb12u3', ['sbin/kexec']),
   // Debian's kexec links libxenctrl; these are its dependency closure.
   apt('libxenmisc4.17', XEN),
