@@ -238,7 +238,8 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
     MANIFEST_NAME,
     createHash('sha256').update(manifestText).digest('hex'),
   );
-  await writeState(outDir, { stateVersion: 1, outputs: records });
+  // Records of products not selected this time stay: they are still verified before reuse.
+  await writeState(outDir, { stateVersion: 1, outputs: { ...state.outputs, ...records } });
   return { outDir, manifest: m, built, reused, removedTemporaries };
 }
 
