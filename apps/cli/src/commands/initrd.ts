@@ -58,6 +58,10 @@ export function registerInitrd(program: Command, io: CliIo): void {
         ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
         cvmfsStandin: Boolean(opts.cvmfsStandin),
         roles: ['initrd', 'cvmfs', 'kernel'],
+        // A bad --compression is a usage error before anything is fetched.
+        beforeFetch: async (config) => {
+          parseCompression(opts.compression ?? config.compression);
+        },
         onFetch: (e) => {
           if (e.type === 'done')
             emit(
