@@ -1,7 +1,8 @@
 // 14-cvmfs: resolution (§5.1), generated configuration (§5.2), snapshot
 // pinning (§5.3), keys and the mount, with hostile values kept inert (§7).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fixture } from './harness.js';
@@ -221,7 +222,7 @@ describe('14-cvmfs stage', () => {
     }
     f.shim('cvmfs2', `mkdir -p "${f.ro}/cernvm/prod"`);
     f.shim('getfattr', `echo ${HASH}`);
-    f.shim('nc');
+    f.shim('nc.openbsd', 'cat >"$FIX/nc.stdin"; echo OK');
   }
   it('mounts, records the snapshot, exports keys', () => {
     fx = new Fixture({ cmdline: 'cernvm_path=cernvm/prod' });
@@ -257,6 +258,70 @@ describe('14-cvmfs stage', () => {
       'UCVM-PANIC: 14-cvmfs: no public key for cernvm-devel.cern.ch',
     );
   });
+  it('sends the nameserver over the control socket with OpenBSD nc; a failure is an info line', async () => {
+    fx = new Fixture({ cmdline: 'cernvm_path=cernvm/prod' });
+    ready(fx);
+    writeFileSync(join(fx.prefix, 'etc/resolv.conf'), 'search x\nnameserver 10.0.2.3\n');
+    const sock = join(fx.rw, 'cache/cernvm-devel.cern.ch/cvmfs_io.cernvm-devel.cern.ch');
+    mkdirSync(join(sock, '..'), { recursive: true });
+    const server: Server = createServer();
+    await new Promise<void>((ok) => server.listen(sock, ok));
+    try {
+      let r = fx.stage('14-cvmfs');
+      expect(r.stdout).toContain('[ucvm] 14-cvmfs: ok cernvm-devel.cern.ch');
+      expect(r.stdout).not.toContain('nameserver');
+      expect(fx.calls('nc.openbsd')).toEqual([['nc.openbsd', '-N', '-U', sock]]);
+      expect(fx.read('fix/nc.stdin')).toBe('nameserver set 10.0.2.3\n');
+      expect(fx.read('run/ucvm/log/cvmfs.log')).toContain('# answer: OK');
+      fx.shim('nc.openbsd', 'echo "connect failed" >&2; exit 1');
+      r = fx.stage('14-cvmfs');
+      expect(r.stdout).toContain(
+        '[ucvm] 14-cvmfs: info nameserver 10.0.2.3 not sent: no answer on the control socket (see log/cvmfs.log)',
+      );
+      expect(r.stdout).toContain('[ucvm] 14-cvmfs: ok cernvm-devel.cern.ch');
+      expect(fx.read('run/ucvm/log/cvmfs.log')).toContain('connect failed');
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
+    // No socket (client without a control socket): said, not silent.
+    const r = fx.stage('14-cvmfs');
+    expect(r.stdout).toContain(
+      `[ucvm] 14-cvmfs: info nameserver 10.0.2.3 not sent: no control socket ${sock}`,
+    );
+  });
+  it.runIf(existsSync('/bin/nc.openbsd'))(
+    'the real OpenBSD nc delivers the request and reads the answer (control socket protocol)',
+    async () => {
+      fx = new Fixture({ cmdline: 'cernvm_path=cernvm/prod' });
+      ready(fx);
+      fx.shim('nc.openbsd', 'exec /bin/nc.openbsd "$@"');
+      writeFileSync(join(fx.prefix, 'etc/resolv.conf'), 'nameserver 192.0.2.53\n');
+      const sock = join(fx.rw, 'cache/cernvm-devel.cern.ch/cvmfs_io.cernvm-devel.cern.ch');
+      mkdirSync(join(sock, '..'), { recursive: true });
+      const got = fx.path('fix/request');
+      // A separate process: the stage runs synchronously and blocks this event loop.
+      const server = spawn(process.execPath, [
+        '-e',
+        `const [sock, out] = process.argv.slice(1);
+require('node:net').createServer((c) => { let b = '';
+  c.on('data', (d) => { b += d; if (b.includes('\\n')) { require('node:fs').writeFileSync(out, b); c.end('OK\\n'); } });
+}).listen(sock);`,
+        sock,
+        got,
+      ]);
+      try {
+        for (let i = 0; i < 100 && !existsSync(sock); i++)
+          await new Promise((ok) => setTimeout(ok, 50));
+        const r = fx.stage('14-cvmfs');
+        expect(r.stdout).toContain('[ucvm] 14-cvmfs: ok cernvm-devel.cern.ch');
+        expect(r.stdout).not.toContain('nameserver');
+        expect(readFileSync(got, 'utf8')).toBe('nameserver set 192.0.2.53\n');
+        expect(fx.read('run/ucvm/log/cvmfs.log')).toContain('# answer: OK');
+      } finally {
+        server.kill();
+      }
+    },
+  );
   it('a failing mount or a missing OS path panics', () => {
     fx = new Fixture({ cmdline: 'ucvm_panic=poweroff ucvm_panic_delay=0' });
     ready(fx);

@@ -167,6 +167,23 @@ describe('30-pids, 96-save-logs, 97-hotfixes', () => {
       'UCVM-PANIC: 30-pids: no cvmfs2 process is running',
     );
   });
+  it('30-pids also lists a script client: the initrd busybox running /usr/bin/cvmfs2', () => {
+    fx = new Fixture({ cmdline: 'ucvm_panic=poweroff ucvm_panic_delay=0' });
+    const procs: [string, string, string][] = [
+      ['31', join(fx.prefix, 'bin/busybox'), '/bin/sh\0/usr/bin/cvmfs2\0-o\0x\0'],
+      ['5', join(fx.prefix, 'bin/busybox'), '/bin/sh\0/usr/bin/cvmfs2\0__talk__\0'],
+      ['6', join(fx.prefix, 'bin/busybox'), '/bin/sh\0/lib/ucvm/stages/x\0/usr/bin/cvmfs2\0'],
+      ['7', '/bin/busybox', '/bin/sh\0/usr/bin/cvmfs2\0'], // not the initrd's busybox
+      ['8', join(fx.prefix, 'bin/nc.openbsd'), 'nc\0/usr/bin/cvmfs2\0'],
+    ];
+    for (const [pid, exe, cmdline] of procs) {
+      mkdirSync(join(fx.proc, pid), { recursive: true });
+      symlinkSync(exe, join(fx.proc, pid, 'exe'));
+      writeFileSync(join(fx.proc, pid, 'cmdline'), cmdline);
+    }
+    expect(fx.stage('30-pids').stdout).toContain('[ucvm] 30-pids: ok 2 processes');
+    expect(fx.read('root/.cvmfs_pids')).toBe('5\n31\n');
+  });
   it('96-save-logs keeps the previous boot in ulogs/previous/', () => {
     fx = new Fixture();
     mkdirSync(join(fx.rw, 'ulogs/previous'), { recursive: true });

@@ -43,6 +43,7 @@ ucvm_tool_path() {
 	blkid | sfdisk | partx | wipefs | e2fsck | mke2fs | tune2fs | resize2fs | kexec)
 		echo "/sbin/$1" ;;
 	cvmfs2 | curl | getfattr) echo "/usr/bin/$1" ;;
+	nc.openbsd) echo "/bin/$1" ;;
 	*) echo "$1" ;; # busybox applet
 	esac
 }

@@ -211,12 +211,25 @@ stage_cvmfs_root_hash() {
 }
 
 # stage_cvmfs_nameserver — item 4: the initrd resolv.conf vanishes at
-# switch_root, so tell the client the nameserver now.
+# switch_root, so tell the client the nameserver now. Transport: OpenBSD nc
+# (busybox nc has no Unix sockets; INIT.md); -N ends the request at EOF.
+# Not fatal (the OS can fix DNS later), but never silent: info line on failure.
 stage_cvmfs_nameserver() {
-	local ns sock="$UCVM_RW/cache/$repo/cvmfs_io.$repo"
+	local ns answer sock="$UCVM_RW/cache/$repo/cvmfs_io.$repo"
 	ns="$(awk '$1 == "nameserver" { print $2; exit }' "$UCVM_PREFIX/etc/resolv.conf" 2>/dev/null)"
-	[ -n "$ns" ] && [ -S "$sock" ] || return 0
-	printf 'nameserver set %s\n' "$ns" | ucvm_logrun cvmfs.log ucvm_tool_limit 10 nc -U "$sock" >/dev/null
+	[ -n "$ns" ] || return 0
+	if [ ! -S "$sock" ]; then
+		ucvm_info "nameserver $ns not sent: no control socket $sock"
+		return 0
+	fi
+	printf '# %s: nameserver set %s -> %s\n' "$(ucvm_uptime)" "$ns" "$sock" >>"$UCVM_LOG/cvmfs.log"
+	answer="$(printf 'nameserver set %s\n' "$ns" |
+		ucvm_tool_limit 10 nc.openbsd -N -U "$sock" 2>>"$UCVM_LOG/cvmfs.log")"
+	printf '# answer: %s\n' "$answer" >>"$UCVM_LOG/cvmfs.log"
+	case "$answer" in
+	OK*) ;;
+	*) ucvm_info "nameserver $ns not sent: no answer on the control socket (see log/cvmfs.log)" ;;
+	esac
 	return 0
 }
 

@@ -2,11 +2,24 @@
 # 30-pids (runtime.md §3, §6.4): /.cvmfs_pids lists the initrd's cvmfs2
 # processes so the OS leaves them alone.
 
+# stage_pids_list — PIDs whose /proc/<pid>/exe is the initrd's cvmfs2 (§3).
+# A client that is a script (the test stand-in) runs as the initrd's shell
+# with /usr/bin/cvmfs2 as its first argument: exe is busybox, so argv[1]
+# decides (INIT.md). No other process can look like that.
 stage_pids_list() {
-	local d exe want="$UCVM_PREFIX/usr/bin/cvmfs2"
+	local d exe want="$UCVM_PREFIX/usr/bin/cvmfs2" arg1
 	for d in "$UCVM_PROC"/[0-9]*; do
 		exe="$(readlink "$d/exe" 2>/dev/null)" || continue
-		[ "$exe" = "$want" ] && echo "${d##*/}"
+		if [ "$exe" = "$want" ]; then
+			echo "${d##*/}"
+			continue
+		fi
+		case "$exe" in
+		"$UCVM_PREFIX/bin/busybox" | "$UCVM_PREFIX/sbin/busybox")
+			arg1="$(tr '\000' '\n' <"$d/cmdline" 2>/dev/null | sed -n 2p)"
+			[ "$arg1" = /usr/bin/cvmfs2 ] && echo "${d##*/}"
+			;;
+		esac
 	done | sort -n
 }
 
