@@ -147,6 +147,12 @@ describe('the µCernVM init boots in QEMU (issue #5)', () => {
       expect(persistent).toContain('.cvmfs_pids');
       const ulogs = host('debugfs', ['-R', 'cat /ulogs/boot.log', partImg]);
       expect(ulogs).toContain('[ucvm] 99-boot: ok switch_root /sbin/init');
+      // boot.log = the console lines (runtime.md §8.2), each behind its uptime.
+      const banner = `ucvm ${built.strongVersion}`;
+      for (const l of ulogs.trim().split('\n'))
+        expect(l).toMatch(/^\d+\.\d+ (\[ucvm\] |Welcome to micro-CernVM$|ucvm \S+$)/);
+      expect(ulogs).toContain(banner);
+      expect(ulogs).toContain(results['14-cvmfs']);
       // The stand-in's record: the config the init wrote (runtime.md §5.2).
       const record = host('debugfs', [
         '-R',

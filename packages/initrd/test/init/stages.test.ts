@@ -184,6 +184,17 @@ describe('30-pids, 96-save-logs, 97-hotfixes', () => {
     expect(fx.stage('30-pids').stdout).toContain('[ucvm] 30-pids: ok 2 processes');
     expect(fx.read('root/.cvmfs_pids')).toBe('5\n31\n');
   });
+  it('20-union: mount commands go to log/union.log; boot.log keeps console lines only', () => {
+    fx = new Fixture({ cmdline: 'cernvm_path=cvm4' });
+    fx.shim('mount');
+    const r = fx.stage('20-union', { before: 'ucvm_state UCVM_OS_PATH cvm4' });
+    expect(r.stdout).toContain('[ucvm] 20-union: ok overlay lower=/cvm4');
+    expect(fx.calls('mount')[0]?.slice(0, 3)).toEqual(['mount', '-t', 'overlay']);
+    expect(fx.read('run/ucvm/log/union.log')).toContain('mount --move');
+    const boot = fx.read('run/ucvm/log/boot.log').trim().split('\n');
+    expect(boot.length).toBeGreaterThan(0);
+    for (const l of boot) expect(l).toMatch(/^\d+\.\d+ \[ucvm\] /);
+  });
   it('96-save-logs keeps the previous boot in ulogs/previous/', () => {
     fx = new Fixture();
     mkdirSync(join(fx.rw, 'ulogs/previous'), { recursive: true });

@@ -11,7 +11,7 @@ stage_run() {
 	local epoch now servers s deadline
 	epoch="$(ucvm_conf_get "$UCVM_PREFIX/etc/ucvm/build.conf" build_epoch)" || epoch=''
 	if ucvm_is_uint "$epoch" && now="$(date +%s)" && ucvm_is_uint "$now" && [ "$now" -lt "$epoch" ]; then
-		ucvm_logrun boot.log ucvm_tool date -u -s "@$(ucvm_decimal "$epoch")" >/dev/null &&
+		ucvm_logrun network.log ucvm_tool date -u -s "@$(ucvm_decimal "$epoch")" >/dev/null &&
 			ucvm_info "clock set to the build time ($epoch)"
 	fi
 	if [ "${UCVM_NET_UP:-0}" != 1 ]; then
