@@ -1,4 +1,24 @@
 // Public API of @ucvm/images (spec: build.md §7).
+export { GCE_DISK_NAME, type GceOptions, gceTarGz } from './derived/gce.js';
+export {
+  convertWithQemuImg,
+  QEMU_IMG_FORMATS,
+  type QemuImgFormat,
+  type QemuImgOptions,
+} from './derived/qemu-img.js';
+export { readVdiIds, setVdiIds, type VdiIds } from './derived/vdi.js';
+export {
+  readVhdFooter,
+  VHD_FOOTER_SIZE,
+  type VhdFooter,
+  type VhdGeometry,
+  type VhdOptions,
+  vhdChecksum,
+  vhdFooter,
+  vhdGeometry,
+  writeFixedVhd,
+} from './derived/vhd.js';
+export { readVmdkDescriptor, setVmdkCid, type VmdkDescriptor } from './derived/vmdk.js';
 export { ImagesError } from './errors.js';
 export type { FatGeometry, FatType } from './fat/boot-sector.js';
 export { computeGeometry, defaultFatType } from './fat/boot-sector.js';
