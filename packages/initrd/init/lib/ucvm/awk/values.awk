@@ -8,7 +8,7 @@ BEGIN {
 		"cvmfs_wait_on_squid:UINT:0:300 cvmfs_wait_on_squid_deadline:UINT:10:3600 " \
 		"cernvm_path:OSPATH cernvm_inject:BASE64 useglideinwms:BOOL cvm_cluster_pin:PIN " \
 		"cvm_cluster_master:BOOL cvm_service_url:HTTPURL cvm_cluster_timeout:UINT:60:3600", kt, " ")
-	for (i in kt) { split(kt[i], p, ":"); type[p[1]] = p[2]; umin[p[1]] = p[3]; umax[p[1]] = p[4] }
+	for (i in kt) { split(kt[i], kp, ":"); type[kp[1]] = kp[2]; umin[kp[1]] = kp[3]; umax[kp[1]] = kp[4] }
 	LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 	HOSTNAME = "^" LABEL "(\\." LABEL ")*$"
 	OCT = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
