@@ -1,4 +1,4 @@
-import { bootMenu, grubEfiCfg, isolinuxCfg, menuLst } from '@ucvm/bootloader';
+import { type BootVariant, bootMenu, grubEfiCfg, isolinuxCfg, menuLst } from '@ucvm/bootloader';
 import type { Branch, UcvmConfig } from '@ucvm/components';
 import type { TreeEntry } from '@ucvm/images';
 
@@ -7,9 +7,16 @@ export function versionLine(branch: Branch, strong: string): string {
   return `${branch.repository} at ${branch.tag ?? 'HEAD'}, uCernVM ${strong}\n`;
 }
 
-/** The boot configuration texts of one branch, all rendered from one boot menu (build.md §6). */
-export function bootConfigs(branch: Branch, config: UcvmConfig) {
-  const menu = bootMenu({ branch, config });
+/**
+ * The boot configuration texts of one branch, all rendered from one boot menu (build.md §6);
+ * `variant` is the default entry's console variant (cloud formats: hvm, gce, azure).
+ */
+export function bootConfigs(
+  branch: Branch,
+  config: UcvmConfig,
+  variant: Exclude<BootVariant, 'debug'> = 'default',
+) {
+  const menu = bootMenu({ branch, config, variant });
   return { isolinux: isolinuxCfg(menu), menuLst: menuLst(menu), grubEfi: grubEfiCfg(menu) };
 }
 
@@ -21,15 +28,17 @@ export interface ImageTreeInput {
   initrd: Uint8Array;
   isolinuxBin: Uint8Array;
   ldlinuxC32: Uint8Array;
-  /** The GRUB x86_64-efi loader with this branch's config embedded. */
+  /** The GRUB x86_64-efi loader with this branch's (and variant's) config embedded. */
   efiLoader: Uint8Array;
+  /** Boot variant of the default entry (default `default`). */
+  variant?: Exclude<BootVariant, 'debug'>;
 }
 
 const text = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 
 /** The image tree of build.md §2 for one branch (every format holds the same tree). */
 export function imageTree(input: ImageTreeInput): TreeEntry[] {
-  const cfg = bootConfigs(input.branch, input.config);
+  const cfg = bootConfigs(input.branch, input.config, input.variant);
   return [
     { path: '.ucernvm_boot_loader', type: 'file', data: new Uint8Array(0) },
     { path: 'version', type: 'file', data: text(versionLine(input.branch, input.strong)) },

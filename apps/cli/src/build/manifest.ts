@@ -1,5 +1,5 @@
+import type { BuildFormat } from './derived.js';
 import type { BuildInputs } from './inputs.js';
-import type { BaseFormat } from './write-image.js';
 
 /** One product in manifest.json (build.md §1). */
 export interface ManifestOutput {
@@ -8,7 +8,7 @@ export interface ManifestOutput {
   sha256: string;
   kind: 'initrd' | 'update-pack' | 'image';
   branch?: string;
-  format?: BaseFormat;
+  format?: BuildFormat;
 }
 
 export interface BuildManifest {

@@ -2,11 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildEfiLoader } from '@ucvm/bootloader';
+import { type BootVariant, buildEfiLoader } from '@ucvm/bootloader';
 import { type Branch, sha256File, type UcvmConfig } from '@ucvm/components';
 import { loadTree, resolveTree, treeDigest, treeFromDirectory, writeImageFile } from '@ucvm/images';
 import { type Compression, initFilesDir } from '@ucvm/initrd';
 import { CLI_VERSION } from '../version.js';
+import {
+  type BuildFormat,
+  DERIVED_VARIANT,
+  formatSuffix,
+  isDerived,
+  writeDerived,
+} from './derived.js';
 import { bootConfigs, imageTree } from './image-tree.js';
 import { loadKernel, makeInitrd } from './initrd-step.js';
 import { type BuildInputs, kernelComponent } from './inputs.js';
@@ -24,12 +31,14 @@ import {
   writeState,
 } from './state.js';
 import { updatePack } from './update-pack.js';
-import { type BaseFormat, writeImage } from './write-image.js';
+import { writeImage } from './write-image.js';
+
+type CloudVariant = Exclude<BootVariant, 'debug'>;
 
 export interface BuildPlan {
   inputs: BuildInputs;
   branches: Branch[];
-  formats: BaseFormat[];
+  formats: BuildFormat[];
   compression: Compression;
   jobs: number;
   /** The configured output root (`dist`); products go to `<outRoot>/ucernvm-images.<strong>/`. */
@@ -184,11 +193,11 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
 
   let loaders: LoaderFiles | undefined;
   const efiCache = new Map<string, Promise<Uint8Array>>();
-  const efiLoader = (branch: Branch, files: LoaderFiles) => {
-    let p = efiCache.get(branch.name);
+  const efiLoader = (branch: Branch, files: LoaderFiles, variant: CloudVariant) => {
+    let p = efiCache.get(`${branch.name}/${variant}`);
     if (!p) {
-      p = buildEfiLoaderBytes(branch, inputs.config, files);
-      efiCache.set(branch.name, p);
+      p = buildEfiLoaderBytes(branch, inputs.config, files, variant);
+      efiCache.set(`${branch.name}/${variant}`, p);
     }
     return p;
   };
@@ -197,13 +206,16 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
     plan.formats.map((format) => ({ branch, format })),
   );
   await pool(images, plan.jobs, async ({ branch, format }) => {
-    const name = imageName(branch.name, strong, format);
+    const name = imageName(branch.name, strong, formatSuffix(format));
     await product(
       name,
       keyOf(name),
       { kind: 'image', branch: branch.name, format },
       async (path) => {
         loaders ??= await loadLoaderFiles(inputs);
+        const files = loaders;
+        // Derived formats are an hdd of their boot variant (build.md §6), then wrapped.
+        const variant = isDerived(format) ? DERIVED_VARIANT[format] : 'default';
         const tree = imageTree({
           branch,
           config: inputs.config,
@@ -212,9 +224,14 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
           initrd,
           isolinuxBin: loaders.isolinuxBin,
           ldlinuxC32: loaders.ldlinuxC32,
-          efiLoader: await efiLoader(branch, loaders),
+          efiLoader: await efiLoader(branch, files, variant),
+          variant,
         });
-        await writeImage(format, path, tree, loaders, epoch);
+        if (!isDerived(format)) await writeImage(format, path, tree, files, epoch);
+        else {
+          const hdd = (raw: string) => writeImage('hdd', raw, tree, files, epoch);
+          await writeDerived(format, path, hdd, epoch);
+        }
       },
     );
   });
@@ -248,13 +265,14 @@ export async function buildEfiLoaderBytes(
   branch: Branch,
   config: UcvmConfig,
   files: LoaderFiles,
+  variant: CloudVariant = 'default',
 ): Promise<Uint8Array> {
   const work = await mkdtemp(join(tmpdir(), 'ucvm-efi-'));
   try {
     const out = join(work, 'BOOTX64.EFI');
     await buildEfiLoader({
       grubDir: files.grubEfiDir,
-      config: bootConfigs(branch, config).grubEfi,
+      config: bootConfigs(branch, config, variant).grubEfi,
       outPath: out,
     });
     return await readFile(out);

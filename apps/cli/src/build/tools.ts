@@ -14,6 +14,7 @@ export const TOOLS = {
   grubMkimage: { name: 'grub-mkimage', debianPackage: 'grub-common', versionArgs: ['--version'] },
   xz: { name: 'xz', debianPackage: 'xz-utils', versionArgs: ['--version'] },
   zstd: { name: 'zstd', debianPackage: 'zstd', versionArgs: ['--version'] },
+  qemuImg: { name: 'qemu-img', debianPackage: 'qemu-utils', versionArgs: ['--version'] },
 } as const satisfies Record<string, HostTool>;
 
 /**

@@ -2,7 +2,7 @@ import { buildHdd, type TreeEntry, writeFat, writeFatFile, writeIsoFile } from '
 import { espTree } from './image-tree.js';
 import type { LoaderFiles } from './loaders.js';
 
-/** The formats written here; the derived ones (hvm, vhd, …) come from the hdd later. */
+/** The formats written here; the derived ones (hvm, vhd, …) are made from an hdd in derived.ts. */
 export const BASE_FORMATS = ['iso', 'hdd', 'fat'] as const;
 export type BaseFormat = (typeof BASE_FORMATS)[number];
 

@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import type { Branch, ImageFormat, UcvmConfig } from '@ucvm/components';
 import { parseCompression } from '@ucvm/initrd';
 import type { Command } from 'commander';
+import { type BuildFormat, DERIVED_FORMATS } from '../build/derived.js';
 import { prepareInputs } from '../build/inputs.js';
 import { runBuild } from '../build/pipeline.js';
 import { ProgressRenderer } from '../build/progress.js';
 import { STANDIN_WARNING } from '../build/standin.js';
 import { checkTools, type HostTool, TOOLS } from '../build/tools.js';
-import { BASE_FORMATS, type BaseFormat } from '../build/write-image.js';
+import { BASE_FORMATS } from '../build/write-image.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -61,7 +62,7 @@ export function selectBranches(config: UcvmConfig, names: readonly string[]): Br
 export function selectFormats(
   config: UcvmConfig,
   names: readonly string[],
-): { formats: BaseFormat[]; later: string[] } {
+): { formats: BuildFormat[]; later: string[] } {
   const wanted = names.length > 0 ? [...new Set(names)] : config.formats;
   for (const f of wanted) {
     if (!(ALL_FORMATS as readonly string[]).includes(f)) {
@@ -73,10 +74,10 @@ export function selectFormats(
       );
     }
   }
-  const base = new Set<string>(BASE_FORMATS);
+  const known: readonly BuildFormat[] = [...BASE_FORMATS, ...DERIVED_FORMATS];
   return {
-    formats: BASE_FORMATS.filter((f) => wanted.includes(f)),
-    later: wanted.filter((f) => !base.has(f)),
+    formats: known.filter((f) => wanted.includes(f)),
+    later: wanted.filter((f) => !(known as readonly string[]).includes(f)),
   };
 }
 
@@ -94,9 +95,12 @@ export function parseJobs(text: string | undefined): number {
 }
 
 /** Tools needed for these formats and this compression (build.md §7: checked at start). */
-export function neededTools(formats: readonly BaseFormat[], compression: string): HostTool[] {
+export function neededTools(formats: readonly BuildFormat[], compression: string): HostTool[] {
   const tools: HostTool[] = [];
-  if (formats.includes('hdd')) tools.push(TOOLS.syslinux);
+  // Every derived format starts as an hdd (build/derived.ts).
+  if (formats.some((f) => f === 'hdd' || (DERIVED_FORMATS as readonly string[]).includes(f)))
+    tools.push(TOOLS.syslinux);
+  if (formats.some((f) => f === 'qcow2' || f === 'vdi' || f === 'vmdk')) tools.push(TOOLS.qemuImg);
   if (formats.length > 0) tools.push(TOOLS.grubMkimage); // every tree carries EFI/BOOT/BOOTX64.EFI
   if (compression === 'xz') tools.push(TOOLS.xz);
   if (compression === 'zstd') tools.push(TOOLS.zstd);
