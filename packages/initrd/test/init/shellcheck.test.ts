@@ -32,7 +32,10 @@ describe('init shell files', () => {
       const lines = text.split('\n');
       const name = relative(INIT_DIR, f);
       const sourced = name.startsWith('lib/ucvm/stages/') || name === 'lib/ucvm/lib.sh';
-      if (sourced) expect(lines[0], name).toBe('# shellcheck shell=dash');
+      // awk programs run by bin/ucvm-userdata (runtime.md §1.2 `/lib/ucvm/bin/`: sh / awk)
+      const awk = name.startsWith('lib/ucvm/awk/') && name.endsWith('.awk');
+      if (awk) expect(lines[0], name).toMatch(/^# [a-z0-9-]+\.awk — /);
+      else if (sourced) expect(lines[0], name).toBe('# shellcheck shell=dash');
       else expect(lines.slice(0, 2), name).toEqual(['#!/bin/sh', '# shellcheck shell=dash']);
       expect(text, name).not.toMatch(/(^|[\s;&|(])eval\s/m);
     }
