@@ -34,7 +34,7 @@ export type {
   UcvmConfigInput,
   UrlSource,
 } from './config/types.js';
-export { defineConfig } from './config/types.js';
+export { defineConfig, IMAGE_FORMATS } from './config/types.js';
 export { ComponentsError, type ComponentsErrorCode, isComponentsError } from './errors.js';
 export {
   type FetchEvent,

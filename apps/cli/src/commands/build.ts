@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Branch, ImageFormat, UcvmConfig } from '@ucvm/components';
+import { type Branch, IMAGE_FORMATS, type UcvmConfig } from '@ucvm/components';
 import { parseCompression } from '@ucvm/initrd';
 import type { Command } from 'commander';
 import { type BuildFormat, DERIVED_FORMATS } from '../build/derived.js';
@@ -11,8 +11,7 @@ import { checkTools, type HostTool, TOOLS } from '../build/tools.js';
 import { BASE_FORMATS } from '../build/write-image.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { collect, componentInputOptions } from './options.js';
 
 interface BuildOptions {
   config?: string;
@@ -26,20 +25,6 @@ interface BuildOptions {
   compression?: string;
   cvmfsStandin?: boolean;
 }
-
-const ALL_FORMATS: readonly ImageFormat[] = [
-  'iso',
-  'hdd',
-  'fat',
-  'hvm',
-  'gce',
-  'vhd',
-  'qcow2',
-  'vdi',
-  'vmdk',
-  'ova',
-  'box',
-];
 
 /** The branches to build: `--branch` values (each must exist) or all configured ones. */
 export function selectBranches(config: UcvmConfig, names: readonly string[]): Branch[] {
@@ -65,11 +50,11 @@ export function selectFormats(
 ): { formats: BuildFormat[]; later: string[] } {
   const wanted = names.length > 0 ? [...new Set(names)] : config.formats;
   for (const f of wanted) {
-    if (!(ALL_FORMATS as readonly string[]).includes(f)) {
+    if (!(IMAGE_FORMATS as readonly string[]).includes(f)) {
       throw new CliError(
         'E_UNKNOWN_FORMAT',
         `--format ${JSON.stringify(f)} is not an image format`,
-        `use one of: ${ALL_FORMATS.join(', ')}`,
+        `use one of: ${IMAGE_FORMATS.join(', ')}`,
         2,
       );
     }
@@ -109,12 +94,10 @@ export function neededTools(formats: readonly BuildFormat[], compression: string
 
 /** `ucvm build` (build.md §8): every configured branch × format, the initrd and kernel shared. */
 export function registerBuild(program: Command, io: CliIo): void {
-  program
-    .command('build')
+  componentInputOptions(program.command('build'))
     .description(
       'build the initrd, the update pack and the images of the configured branches and formats into <outDir>/ucernvm-images.<strong>/ (SOURCE_DATE_EPOCH sets all times; default 0)',
     )
-    .option('--config <file>', 'configuration file (default: ucvm.config.* here, else built in)')
     .option(
       '--branch <name>',
       'build this branch (repeatable; default: all configured)',
@@ -130,13 +113,6 @@ export function registerBuild(program: Command, io: CliIo): void {
     .option('--jobs <n>', 'images written in parallel (default 2)')
     .option('--out <dir>', 'output root instead of the configured outDir')
     .option('--compression <kind>', 'initrd compression: xz (default), gzip, zstd or none')
-    .option(
-      '--component <name=path>',
-      'use a local file or directory for a component (repeatable)',
-      collect,
-      [],
-    )
-    .option('--cache-dir <dir>', 'download and tree cache (default: the user cache directory)')
     .option(
       '--cvmfs-standin',
       'use the CernVM-FS TEST STAND-IN from a source checkout instead of the client (names carry .cvmfs-standin; not for production)',

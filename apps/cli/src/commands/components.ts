@@ -15,8 +15,7 @@ import {
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { CommandFailed } from '../main.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { collect, componentInputOptions } from './options.js';
 
 interface CommonOpts {
   config?: string;
@@ -29,10 +28,7 @@ export function registerComponents(program: Command, io: CliIo): void {
   program
     .command('components')
     .description('list every component: version, release, strong version, source and digest')
-    .option(
-      '--config <file>',
-      'configuration file (default: ucvm.config.{ts,mts,mjs,js,json} in the current directory, else the built-in default)',
-    )
+    .option('--config <file>', 'configuration file (default: ucvm.config.* here, else built in)')
     .option('--lock <file>', `lock file (default: ${LOCKFILE_NAME} beside the config)`)
     .option('--json', 'print JSON')
     .action(async (opts: CommonOpts) => {
@@ -46,26 +42,14 @@ export function registerComponents(program: Command, io: CliIo): void {
       else io.stdout(table(rows));
     });
 
-  program
-    .command('fetch')
+  componentInputOptions(program.command('fetch'))
     .description(
       'resolve, download and verify every component into the cache; record digests in the lock file',
     )
-    .option(
-      '--config <file>',
-      'configuration file (default: ucvm.config.* in the current directory, else the built-in default)',
-    )
     .option('--lock <file>', `lock file (default: ${LOCKFILE_NAME} beside the config)`)
-    .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/ucvm or ~/.cache/ucvm)')
     .option(
       '--update-lock',
       're-resolve every component and rewrite its lock entry (after moving a pin)',
-    )
-    .option(
-      '--component <name=path>',
-      'use a local file or directory for a component (repeatable), e.g. cvmfs=./cvmfs.deb',
-      collect,
-      [],
     )
     .option(
       '--skip <name>',

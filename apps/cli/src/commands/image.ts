@@ -14,8 +14,7 @@ import { BASE_FORMATS, type BaseFormat, writeImage } from '../build/write-image.
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { selectBranches } from './build.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { componentInputOptions } from './options.js';
 
 interface ImageOptions {
   config?: string;
@@ -53,10 +52,8 @@ async function readInput(io: CliIo, path: string | undefined, what: string): Pro
 
 /** `ucvm image` (build.md §8): one image of one branch from an existing initrd and kernel. */
 export function registerImage(program: Command, io: CliIo): void {
-  program
-    .command('image')
+  componentInputOptions(program.command('image'))
     .description('write one image (one branch, one format) from an existing initrd and kernel')
-    .option('--config <file>', 'configuration file (default: ucvm.config.* here, else built in)')
     .option('--branch <name>', 'the branch (default: the first configured)')
     .option('--format <name>', `the format: ${BASE_FORMATS.join(', ')} (default iso)`)
     .option('--initrd <file>', 'the init ramdisk (e.g. from ucvm initrd)')
@@ -65,13 +62,6 @@ export function registerImage(program: Command, io: CliIo): void {
       '--out <path>',
       'output file, or an existing directory (default: <outDir>/ucernvm-images.<strong>/)',
     )
-    .option(
-      '--component <name=path>',
-      'use a local file or directory for a component (repeatable)',
-      collect,
-      [],
-    )
-    .option('--cache-dir <dir>', 'download and tree cache (default: the user cache directory)')
     .option(
       '--cvmfs-standin',
       'the initrd was built with the CernVM-FS TEST STAND-IN (names carry .cvmfs-standin)',

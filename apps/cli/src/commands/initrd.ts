@@ -7,8 +7,7 @@ import { prepareInputs } from '../build/inputs.js';
 import { initrdName, outputDirName } from '../build/names.js';
 import { STANDIN_WARNING } from '../build/standin.js';
 import type { CliIo } from '../io.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { componentInputOptions } from './options.js';
 
 interface InitrdOptions {
   config?: string;
@@ -22,27 +21,15 @@ interface InitrdOptions {
 
 /** `ucvm initrd` (build.md §8): fetch the components and build only the init ramdisk. */
 export function registerInitrd(program: Command, io: CliIo): void {
-  program
-    .command('initrd')
+  componentInputOptions(program.command('initrd'))
     .description(
       'build only the init ramdisk initrd.<strong> (SOURCE_DATE_EPOCH sets all times; default 0)',
-    )
-    .option(
-      '--config <file>',
-      'configuration file (default: ucvm.config.* in the working directory, else built in)',
     )
     .option(
       '--out <path>',
       'output file, or an existing directory (default: <outDir>/ucernvm-images.<strong>/initrd.<strong>)',
     )
     .option('--compression <kind>', 'xz (default, CRC32 check), gzip, zstd or none')
-    .option(
-      '--component <name=path>',
-      'use a local file or directory for a component (repeatable)',
-      collect,
-      [],
-    )
-    .option('--cache-dir <dir>', 'download and tree cache (default: the user cache directory)')
     .option(
       '--cvmfs-standin',
       'use the CernVM-FS TEST STAND-IN from a source checkout (the name carries .cvmfs-standin; not for production)',

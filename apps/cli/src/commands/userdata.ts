@@ -12,8 +12,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { CommandFailed } from '../main.js';
 import { readInputFile } from '../read-input.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { collect } from './options.js';
 
 export function registerUserdata(program: Command, io: CliIo): void {
   const userdata = program

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ComponentsError } from '../errors.js';
-import type { UcvmConfig } from './types.js';
+import { IMAGE_FORMATS, type UcvmConfig } from './types.js';
 
 /**
  * The configuration schema (build.md §3). Every leaf carries a description of what is allowed,
@@ -94,19 +94,6 @@ const branch = strict({
     .default(null),
 });
 
-const FORMATS = [
-  'iso',
-  'hdd',
-  'fat',
-  'hvm',
-  'gce',
-  'vhd',
-  'qcow2',
-  'vdi',
-  'vmdk',
-  'ova',
-  'box',
-] as const;
 const cmdToken = str(/^[^\s"']+$/, 'one kernel option without spaces or quotes, such as quiet');
 
 export const configSchema = strict({
@@ -115,7 +102,11 @@ export const configSchema = strict({
   arch: z.enum(['x86_64'], { error: 'x86_64' }),
   components: list(component, 'components', 1),
   branches: list(branch, 'branches', 1),
-  formats: list(z.enum(FORMATS, { error: `one of ${FORMATS.join(', ')}` }), 'formats', 1),
+  formats: list(
+    z.enum(IMAGE_FORMATS, { error: `one of ${IMAGE_FORMATS.join(', ')}` }),
+    'formats',
+    1,
+  ),
   cmdline: strict({
     options: list(cmdToken, 'kernel options'),
     debug: list(cmdToken, 'kernel options'),

@@ -8,18 +8,20 @@ export type Arch = 'x86_64';
 /** Compression of the init ramdisk (build.md §1). */
 export type InitrdCompression = 'xz' | 'gzip' | 'zstd';
 /** Image formats: the three the original always built, then the derived ones (build.md §1). */
-export type ImageFormat =
-  | 'iso'
-  | 'hdd'
-  | 'fat'
-  | 'hvm'
-  | 'gce'
-  | 'vhd'
-  | 'qcow2'
-  | 'vdi'
-  | 'vmdk'
-  | 'ova'
-  | 'box';
+export const IMAGE_FORMATS = [
+  'iso',
+  'hdd',
+  'fat',
+  'hvm',
+  'gce',
+  'vhd',
+  'qcow2',
+  'vdi',
+  'vmdk',
+  'ova',
+  'box',
+] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 /** How an archive is unpacked; `file` means "use the bytes as they are". */
 export type ArchiveFormat = 'deb' | 'rpm' | 'tar' | 'tar.gz' | 'tar.xz' | 'tar.zst' | 'file';
 /** What a component is for: the builders pick theirs by role. */
