@@ -36,15 +36,24 @@ export function readVmdkDescriptor(bytes: Uint8Array): VmdkDescriptor {
   return { text: end < 0 ? raw : raw.slice(0, end), offset, length };
 }
 
-/** Sets the descriptor's `CID=` (in place) to an 8-hex-digit id derived from `seed`. */
+/**
+ * Sets the descriptor's `CID=` to an 8-hex-digit id derived from `seed`. qemu-img prints the
+ * random id without zero padding (`CID=%x`), so the line may be shorter than 8 digits: the
+ * descriptor text is rewritten as a whole and its NUL padding refilled.
+ */
 export function setVmdkCid(bytes: Uint8Array, seed: string): Uint8Array {
   const d = readVmdkDescriptor(bytes);
-  const m = /^CID=([0-9a-f]{8})$/m.exec(d.text);
-  if (!m) {
-    throw new ImagesError('VMDK_NO_CID', 'VMDK descriptor has no CID=xxxxxxxx line', undefined, 1);
+  if (!/^CID=[0-9a-f]{1,8}$/m.test(d.text)) {
+    throw new ImagesError('VMDK_NO_CID', 'VMDK descriptor has no CID=<hex> line', undefined, 1);
   }
   let cid = deriveU32(seed, 'vmdk-cid');
   if (cid === 0xffffffff) cid -= 1; // ffffffff means "no parent" in parentCID
-  bytes.set(Buffer.from(cid.toString(16).padStart(8, '0'), 'latin1'), d.offset + m.index + 4);
+  const text = d.text.replace(/^CID=[0-9a-f]{1,8}$/m, `CID=${cid.toString(16).padStart(8, '0')}`);
+  const encoded = Buffer.from(text, 'latin1');
+  if (encoded.length > d.length) {
+    throw new ImagesError('VMDK_BAD_HEADER', 'VMDK descriptor does not fit its area', undefined, 1);
+  }
+  bytes.fill(0, d.offset, d.offset + d.length);
+  bytes.set(encoded, d.offset);
   return bytes;
 }
