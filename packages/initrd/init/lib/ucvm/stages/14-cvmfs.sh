@@ -278,14 +278,8 @@ stage_run() {
 	stage_cvmfs_nameserver
 	hash="$root_hash"
 	if [ "$mode" != pinned ]; then
-		if hash="$(stage_cvmfs_root_hash)"; then
-			# 15-rebase compares and records; without it, record here (§5.3).
-			if [ ! -f "$UCVM_LIBDIR/stages/15-rebase.sh" ]; then
-				printf '%s\n%s\n' "$hash" "$tag" >"$UCVM_RW/aux/cvmfs_snapshot.tmp" &&
-					mv "$UCVM_RW/aux/cvmfs_snapshot.tmp" "$UCVM_RW/aux/cvmfs_snapshot" &&
-					rm -f "$UCVM_RW/aux/cvmfs_force_tag"
-			fi
-		else
+		# 15-rebase compares the hash with aux/cvmfs_snapshot and records it (§5.3).
+		if ! hash="$(stage_cvmfs_root_hash)"; then
 			hash=''
 			warn="${warn:+$warn; }root hash unknown, no snapshot recorded"
 		fi
