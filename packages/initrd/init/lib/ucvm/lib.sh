@@ -578,6 +578,42 @@ ucvm_devline() {
 	echo
 }
 
+# ucvm_fs_devs — `name type label` (label lower-cased, `-` when none) of every
+# file system the context stages read (03 OpenNebula, 05, 06): the table's
+# devices with a type, plus the optical drives 02 leaves out of the table
+# (§3 02 item 2: read for metadata only); natural order.
+ucvm_fs_devs() {
+	local d
+	{
+		[ -r "$UCVM_RUN/devices" ] && awk '{ delete f; for (i = 1; i <= NF; i++) { e = index($i, "="); f[substr($i, 1, e - 1)] = substr($i, e + 1) }
+			if (f["type"] != "") print f["name"], f["type"], (f["label"] == "" ? "-" : tolower(f["label"])) }' "$UCVM_RUN/devices"
+		for d in "$UCVM_SYS/block"/sr*; do
+			[ -e "$d/device" ] || continue
+			ucvm_dev_blkid "${d##*/}" | awk -v n="${d##*/}" '{ delete f; for (i = 1; i <= NF; i++) { e = index($i, "="); f[substr($i, 1, e - 1)] = substr($i, e + 1) }
+				if (f["type"] != "") print n, f["type"], (f["label"] == "" ? "-" : tolower(f["label"])) }'
+		done
+	} | ucvm_natural_sort
+}
+
+# ucvm_probe_mount NAME TYPE DIR — read-only probe mount without journal
+# replay (§7 item 3), 5 s limit; DIR is created.
+ucvm_probe_mount() {
+	local opts=ro,nodev,nosuid,noexec
+	case "$2" in
+	ext3 | ext4) opts="$opts,noload" ;;
+	xfs) opts="$opts,norecovery" ;;
+	btrfs) opts="$opts,rescue=nologreplay" ;;
+	esac
+	mkdir -p "$3" || return 1
+	ucvm_tool_limit 5 mount -t "$2" -o "$opts" "$UCVM_DEV/$1" "$3" 2>/dev/null
+}
+
+# ucvm_probe_umount DIR — undo ucvm_probe_mount (5 s limit).
+ucvm_probe_umount() {
+	ucvm_tool_limit 5 umount "$1" 2>/dev/null
+	return 0
+}
+
 # ucvm_read_file FILE [DEFAULT] — first line of a sysfs/proc file.
 ucvm_read_file() {
 	local v
