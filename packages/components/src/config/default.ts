@@ -40,8 +40,8 @@ export const defaultComponents: ComponentInput[] = [
   apt('libtinfo6', '6.4-4'),
   // blkid/wipefs/partx for 02-devices and 10-scratch (busybox's applets lack what the init needs).
   apt('util-linux', UTIL_LINUX, ['sbin/blkid', 'sbin/wipefs', 'usr/bin/partx']),
-  // getfattr reads the repository's root hash xattr (14-cvmfs).
-  apt('attr', '1:2.5.1-4', ['usr/bin/getfattr']),
+  // getfattr reads the repository's root hash xattr (14-cvmfs); setfattr clears opaque marks (15-rebase).
+  apt('attr', '1:2.5.1-4', ['usr/bin/getfattr', 'usr/bin/setfattr']),
   apt('libattr1', '1:2.5.1-4'),
   // Unix-socket client for the CernVM-FS control socket: busybox nc has no -U.
   apt('netcat-openbsd', '1.219-1', ['bin/nc.openbsd']),
