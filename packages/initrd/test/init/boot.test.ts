@@ -3,7 +3,14 @@
 // switch_root hand-over (runtime.md §8.1). Devices, mounts, DHCP and the
 // CernVM-FS client are shims; the stage code is real.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fixture, GiB, INIT_DIR, MiB, RESULT_RE } from './harness.js';
@@ -16,12 +23,24 @@ const REPO = 'cernvm-devel.cern.ch';
 
 function machine(f: Fixture, opts: { hook?: string } = {}): void {
   // boot disk with the boot loader file system, blank second disk
+  // boot disk: the boot loader file system, and a NoCloud `cidata` partition for 05-metadata
   f.disk('vda', {
-    sectors: 201 * MiB,
+    sectors: 210 * MiB,
     blkid: { PTTYPE: 'dos' },
-    parts: [{ num: 1, start: MiB, size: 200 * MiB, blkid: { TYPE: 'vfat', LABEL: 'UCERNVM' } }],
+    parts: [
+      { num: 1, start: MiB, size: 200 * MiB, blkid: { TYPE: 'vfat', LABEL: 'UCERNVM' } },
+      { num: 2, start: 201 * MiB, size: 9 * MiB, blkid: { TYPE: 'vfat', LABEL: 'cidata' } },
+    ],
   });
-  f.media('vda1', { '.ucernvm_boot_loader': '' });
+  f.media('vda1', {
+    '.ucernvm_boot_loader': '',
+    'cernvm/extra-user-data': '[ucernvm-begin]\nx=1\n[ucernvm-end]\n',
+  });
+  f.media('vda2', {
+    'meta-data': 'instance-id: ucvm-test\n',
+    'user-data':
+      '[ucernvm-begin]\ncernvm_path=cernvm/prod\nmykey=$(touch /tmp/ucvm-boot-pwned)\n[ucernvm-end]\n',
+  });
   f.disk('vdb', { sectors: 10 * GiB });
   f.shim(
     'blockdev',
@@ -71,13 +90,6 @@ for a; do case "$a" in */dev/*) b="\${a##*/}";; esac; done
 [ -n "\${b:-}" ] && [ -d "$FIX/media/$b" ] && cp -R "$FIX/media/$b/." "$t/"
 exit 0`,
   );
-  // user data: a context part 2 would have found this; persisted by 13
-  writeFileSync(join(f.run, 'context/source'), 'NoCloud\n');
-  writeFileSync(
-    join(f.run, 'context/ucontext'),
-    "# ucvm-context 1\n_UCONTEXT_CERNVM_PATH='cernvm/prod'\n_UCONTEXT_MYKEY='$(touch /tmp/ucvm-boot-pwned)'\n",
-  );
-  writeFileSync(join(f.run, 'context/extra-user-data'), '[ucernvm-begin]\nx=1\n[ucernvm-end]\n');
 }
 
 function init(f: Fixture) {
@@ -100,21 +112,13 @@ describe('/init through all stages present', () => {
     expect(r.status).toBe(0);
     expect(lines.slice(0, 2)).toEqual(['Welcome to micro-CernVM', 'ucvm 2026.01-1']);
     const results = lines.filter((l) => RESULT_RE.test(l) && !/: info( |$)/.test(l));
-    expect(results.map((l) => l.split(':')[0]?.slice(7))).toEqual([
-      '00-setup',
-      '01-modules',
-      '02-devices',
-      '03-network',
-      '04-time',
-      '10-scratch',
-      '13-context',
-      '14-cvmfs',
-      '20-union',
-      '30-pids',
-      '96-save-logs',
-      '97-hotfixes',
-      '99-boot',
-    ]);
+    // every stage file present prints exactly one result line, in §1.1 order
+    const stages = readdirSync(join(INIT_DIR, 'lib/ucvm/stages'))
+      .filter((n) => /^\d\d-.*\.sh$/.test(n))
+      .sort()
+      .map((n) => n.slice(0, -3));
+    expect(stages.length).toBeGreaterThanOrEqual(13);
+    expect(results.map((l) => l.split(':')[0]?.slice(7))).toEqual(stages);
     expect(lines).toContain('[ucvm] 02-devices: ok 2 disks; boot vda1; first boot');
     expect(lines).toContain('[ucvm] 03-network: ok dhcp eth0 10.0.2.15/24');
     expect(lines).toContain('[ucvm] 04-time: ok ntp.example.org');

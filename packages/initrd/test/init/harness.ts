@@ -231,7 +231,10 @@ export class Fixture {
   media(name: string, files: Record<string, string>): void {
     const dir = this.path('fix/media', name);
     mkdirSync(dir, { recursive: true });
-    for (const [f, c] of Object.entries(files)) writeFileSync(join(dir, f), c);
+    for (const [f, c] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), c);
+    }
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
