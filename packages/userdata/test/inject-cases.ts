@@ -1,4 +1,4 @@
-import type { Entry } from './tar-writer.js';
+import { concat, END, type Entry, gnuLong, header, member, pax, tar } from './tar-writer.js';
 
 /**
  * Archives that userdata.md §8.2 refuses, with the exact reason: one table for both
@@ -55,4 +55,32 @@ export const REFUSED_INJECT_CASES: [reason: string, entries: Entry[]][] = [
     ],
   ],
   ['link escapes x', [{ name: 'x', type: '1', linkname: '' }]],
+];
+
+/** Tar streams (before gzip) that §8.2 refuses as `corrupt`, named by what is wrong. */
+export const CORRUPT_TAR_CASES: [what: string, tar: Uint8Array][] = [
+  ['truncated data', concat(header({ name: 'a', size: 1000 }), new Uint8Array(512))],
+  ['no end-of-archive block', member({ name: 'a', data: 'x' })],
+  ['partial header', concat(member({ name: 'a' }), new Uint8Array(100))],
+  ['empty tar stream', new Uint8Array(0)],
+  ['bad checksum', concat(member({ name: 'a', badChecksum: true }), END)],
+  ['v7 header without magic', concat(member({ name: 'a', magic: new Uint8Array(8) }), END)],
+  ['data after the end block', concat(member({ name: 'a' }), END, member({ name: '/abs' }))],
+  ['dangling pax header', concat(member({ name: 'a' }), pax({ path: 'b' }), END)],
+  [
+    'malformed pax record',
+    tar(member({ name: 'P', type: 'x', data: '99 path=a\n' }), { name: 'a' }),
+  ],
+  ['bad pax size', tar(pax({ size: '-1' }), { name: 'a' })],
+  ['NUL in a pax path', tar(pax({ path: 'a\0b' }), { name: 'a' })],
+  ['NUL inside a GNU long name', tar(gnuLong('a\0b'), { name: 'a', gnu: true })],
+  [
+    'pax and GNU names disagree',
+    tar(gnuLong('gnu-name'), pax({ path: 'pax-name' }), { name: 'a' }),
+  ],
+  ['global pax path', tar(pax({ path: 'g' }, 'g'), { name: 'a' })],
+  ['data on a symlink', tar({ name: 'l', type: '2', linkname: 't', data: 'x' })],
+  ['empty name', tar({ name: '' })],
+  ['empty name after ./', tar({ name: './' })],
+  ['bad octal', concat(member({ name: 'a' }).fill(0x39, 100, 101), END)],
 ];

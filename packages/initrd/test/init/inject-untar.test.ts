@@ -6,7 +6,7 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REFUSED_INJECT_CASES } from '../../../userdata/test/inject-cases.js';
+import { CORRUPT_TAR_CASES, REFUSED_INJECT_CASES } from '../../../userdata/test/inject-cases.js';
 import {
   concat,
   END,
@@ -14,7 +14,6 @@ import {
   gnuLong,
   gzip,
   header,
-  member,
   pax,
   tar,
   tgz,
@@ -166,32 +165,7 @@ describe('ucvm-untar check: refused archives and reasons (§8.2)', () => {
     expect(check(concat(good, Buffer.from('garbage')))).toBe('corrupt');
   });
 
-  it.each([
-    ['truncated data', concat(header({ name: 'a', size: 1000 }), new Uint8Array(512))],
-    ['no end-of-archive block', member({ name: 'a', data: 'x' })],
-    ['partial header', concat(member({ name: 'a' }), new Uint8Array(100))],
-    ['empty tar stream', new Uint8Array(0)],
-    ['bad checksum', concat(member({ name: 'a', badChecksum: true }), END)],
-    ['v7 header without magic', concat(member({ name: 'a', magic: new Uint8Array(8) }), END)],
-    ['data after the end block', concat(member({ name: 'a' }), END, member({ name: '/abs' }))],
-    ['dangling pax header', concat(member({ name: 'a' }), pax({ path: 'b' }), END)],
-    [
-      'malformed pax record',
-      tar(member({ name: 'P', type: 'x', data: '99 path=a\n' }), { name: 'a' }),
-    ],
-    ['bad pax size', tar(pax({ size: '-1' }), { name: 'a' })],
-    ['NUL in a pax path', tar(pax({ path: 'a\0b' }), { name: 'a' })],
-    ['NUL inside a GNU long name', tar(gnuLong('a\0b'), { name: 'a', gnu: true })],
-    [
-      'pax and GNU names disagree',
-      tar(gnuLong('gnu-name'), pax({ path: 'pax-name' }), { name: 'a' }),
-    ],
-    ['global pax path', tar(pax({ path: 'g' }, 'g'), { name: 'a' })],
-    ['data on a symlink', tar({ name: 'l', type: '2', linkname: 't', data: 'x' })],
-    ['empty name', tar({ name: '' })],
-    ['empty name after ./', tar({ name: './' })],
-    ['bad octal', concat(member({ name: 'a' }).fill(0x39, 100, 101), END)],
-  ])('corrupt: %s', (_what, tarBytes) => {
+  it.each(CORRUPT_TAR_CASES)('corrupt: %s', (_what, tarBytes) => {
     expect(check(gzip(tarBytes))).toBe('corrupt');
   });
 
