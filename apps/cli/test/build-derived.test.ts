@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readVhdFooter } from '@ucvm/images';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { buildTestEnv, runCli } from './run-cli.js';
 
 // `ucvm build` of the derived cloud formats (build.md §1, §6, §7), each checked by a tool that
 // is not ours: qemu-img (check, compare, info), GNU tar, mtools, sha256sum.
@@ -40,10 +40,8 @@ async function build(out: string, tz: string, umask: number, tmp: string) {
   const oldMask = process.umask(umask);
   process.env.TZ = tz;
   process.env.TMPDIR = tmp;
-  let stdout = '';
-  let stderr = '';
   try {
-    const code = await main(
+    return await runCli(
       [
         'build',
         '--cvmfs-standin',
@@ -57,24 +55,9 @@ async function build(out: string, tz: string, umask: number, tmp: string) {
         '--out',
         out,
       ],
-      {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: (t) => {
-          stderr += t;
-        },
-        isTty: false,
-        cwd: work,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/root',
-          ...(process.env.XDG_CACHE_HOME ? { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME } : {}),
-          SOURCE_DATE_EPOCH: EPOCH,
-        },
-      },
+      work,
+      buildTestEnv(EPOCH),
     );
-    return { code, stdout, stderr };
   } finally {
     process.umask(oldMask);
     for (const [k, v] of Object.entries(saved)) {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { buildTestEnv, runCli } from './run-cli.js';
 
 // `ucvm build` end to end with the real cached Debian components and the CernVM-FS test
 // stand-in; gzip keeps the initrd step short. Every product is checked by a host tool that is
@@ -15,27 +15,8 @@ const DIR = `ucernvm-images.${STRONG}`;
 const work = mkdtempSync(join(tmpdir(), 'ucvm-build-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function ucvm(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTty: false,
-    cwd: work,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/root',
-      ...(process.env.XDG_CACHE_HOME ? { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME } : {}),
-      SOURCE_DATE_EPOCH: EPOCH,
-      ...env,
-    },
-  });
-  return { code, stdout, stderr };
+function ucvm(argv: string[], env: Record<string, string> = {}) {
+  return runCli(argv, work, buildTestEnv(EPOCH, env));
 }
 
 function sh(cmd: string, args: string[]): string {

@@ -1,11 +1,11 @@
 // 14-cvmfs: resolution (§5.1), generated configuration (§5.2), snapshot
 // pinning (§5.3), keys and the mount, with hostile values kept inert (§7).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Fixture } from './harness.js';
+import { controlSocketResponder, Fixture } from './harness.js';
 
 let fx: Fixture;
 afterEach(() => fx?.cleanup());
@@ -301,18 +301,8 @@ describe('14-cvmfs stage', () => {
       mkdirSync(join(sock, '..'), { recursive: true });
       const got = fx.path('fix/request');
       // A separate process: the stage runs synchronously and blocks this event loop.
-      const server = spawn(process.execPath, [
-        '-e',
-        `const [sock, out] = process.argv.slice(1);
-require('node:net').createServer((c) => { let b = '';
-  c.on('data', (d) => { b += d; if (b.includes('\\n')) { require('node:fs').writeFileSync(out, b); c.end('OK\\n'); } });
-}).listen(sock);`,
-        sock,
-        got,
-      ]);
+      const server = await controlSocketResponder(sock, got);
       try {
-        for (let i = 0; i < 100 && !existsSync(sock); i++)
-          await new Promise((ok) => setTimeout(ok, 50));
         const r = fx.stage('14-cvmfs');
         expect(r.stdout).toContain('[ucvm] 14-cvmfs: ok cernvm-devel.cern.ch');
         expect(r.stdout).not.toContain('nameserver');

@@ -2,7 +2,7 @@
 // machine (/proc, /sys, /dev, /run/ucvm, /root.rw, …), shims that record
 // their argv instead of touching devices, and `busybox sh` running the real
 // lib.sh and stage files with the UCVM_* path overrides (runtime.md §1.3, §8.3).
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -312,3 +312,22 @@ ucvm_stage_end "$?"`,
 
 /** Lines of the §1.4 form `[ucvm] NN-name: word text`. */
 export const RESULT_RE = /^\[ucvm\] [0-9a-z-]+: (ok|skip|warn|info)( .*)?$/;
+
+/**
+ * A stand-in CernVM-FS control socket in a separate process (the stage under test runs
+ * synchronously and would block this event loop): it saves the first request line to `out`
+ * and answers `OK`. Resolves once the socket exists (5 s at most).
+ */
+export async function controlSocketResponder(sock: string, out: string): Promise<ChildProcess> {
+  const server = spawn(process.execPath, [
+    '-e',
+    `const [sock, out] = process.argv.slice(1);
+require('node:net').createServer((c) => { let b = '';
+  c.on('data', (d) => { b += d; if (b.includes('\\n')) { require('node:fs').writeFileSync(out, b); c.end('OK\\n'); } });
+}).listen(sock);`,
+    sock,
+    out,
+  ]);
+  for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((ok) => setTimeout(ok, 50));
+  return server;
+}

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSYBOX, Fixture, LIB_DIR } from './harness.js';
+import { BUSYBOX, controlSocketResponder, Fixture, LIB_DIR } from './harness.js';
 
 let fx: Fixture;
 afterEach(() => fx?.cleanup());
@@ -162,18 +162,8 @@ describe('95-pinfiles', () => {
       mkdirSync(join(cache, REPO));
       const sock = join(cache, REPO, `cvmfs_io.${REPO}`);
       const got = fx.path('fix/request');
-      const server = spawn(process.execPath, [
-        '-e',
-        `const [sock, out] = process.argv.slice(1);
-require('node:net').createServer((c) => { let b = '';
-  c.on('data', (d) => { b += d; if (b.includes('\\n')) { require('node:fs').writeFileSync(out, b); c.end('OK\\n'); } });
-}).listen(sock);`,
-        sock,
-        got,
-      ]);
+      const server = await controlSocketResponder(sock, got);
       try {
-        for (let i = 0; i < 100 && !existsSync(sock); i++)
-          await new Promise((ok) => setTimeout(ok, 50));
         const r = fx.stage('95-pinfiles', { before: `UCVM_OS_PATH=cernvm/prod UCVM_REPO=${REPO}` });
         expect(r.stdout).toBe('[ucvm] 95-pinfiles: ok pinning 1 files in background\n');
         expect(await until(join(cache, 'pinned'))).toBe('ok=1 failed=0\n');
