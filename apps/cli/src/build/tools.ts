@@ -45,7 +45,7 @@ export async function checkTools(
 }
 
 /** First non-empty output line of `tool --version`, or undefined when the tool cannot run. */
-function runVersion(t: HostTool, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export function runVersion(t: HostTool, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((done) => {
     const child = spawn(t.name, t.versionArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerBuild } from './build.js';
 import { registerComponents } from './components.js';
+import { registerDoctor } from './doctor.js';
 import { registerImage } from './image.js';
 import { registerInitrd } from './initrd.js';
 import { registerInspect } from './inspect.js';
@@ -15,4 +16,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerBuild(program, io);
   registerImage(program, io);
   registerInspect(program, io);
+  registerDoctor(program, io);
 }
