@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildQemuArgs, qemuValue } from './args.js';
-import { TestVmError } from './errors.js';
+import { QemuError } from './errors.js';
 
 const argAfter = (args: string[], flag: string): string[] =>
   args.flatMap((a, i) => (a === flag ? [args[i + 1]!] : []));
@@ -120,10 +120,10 @@ describe('buildQemuArgs', () => {
     } catch (e) {
       caught = e;
     }
-    expect(caught).toBeInstanceOf(TestVmError);
-    expect((caught as TestVmError).code).toBe('BAD_OPTION');
-    expect((caught as TestVmError).exitCode).toBe(2);
-    expect((caught as TestVmError).message).toContain(fragment);
+    expect(caught).toBeInstanceOf(QemuError);
+    expect((caught as QemuError).code).toBe('BAD_OPTION');
+    expect((caught as QemuError).exitCode).toBe(2);
+    expect((caught as QemuError).message).toContain(fragment);
   });
 
   it('escapes commas in option values', () => {

@@ -9,7 +9,7 @@ import {
   describePattern,
   SerialConsole,
 } from './console.js';
-import { TestVmError } from './errors.js';
+import { QemuError } from './errors.js';
 import type { VmOptions } from './options.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -165,10 +165,7 @@ export class Vm {
   }
 
   /** An error naming what happened, with the console and QEMU stderr tails. */
-  private failure(
-    code: ConstructorParameters<typeof TestVmError>[0],
-    headline: string,
-  ): TestVmError {
+  private failure(code: ConstructorParameters<typeof QemuError>[0], headline: string): QemuError {
     const lines = this.console.tail(15).map((l) => `    | ${l}`);
     const stderr = this.stderrTail.trim();
     const message = [
@@ -184,7 +181,7 @@ export class Vm {
               .join('\n')}`,
           ]),
     ].join('\n');
-    return new TestVmError(code, message);
+    return new QemuError(code, message);
   }
 
   /**
@@ -207,7 +204,7 @@ export class Vm {
       const m = await promise;
       return { ...m, elapsedMs: this.elapsedMs() };
     } catch (e) {
-      if (!(e instanceof TestVmError)) throw e;
+      if (!(e instanceof QemuError)) throw e;
       await this.kill();
       if (e.code === 'WAIT_TIMEOUT') throw e;
       const why = this.deadlineHit ? 'VM_DEADLINE' : 'VM_EXITED';

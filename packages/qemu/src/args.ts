@@ -1,4 +1,4 @@
-import { TestVmError } from './errors.js';
+import { QemuError } from './errors.js';
 import type { DriveOptions, NetworkOptions, VmOptions } from './options.js';
 
 export type Accel = 'tcg' | 'kvm';
@@ -9,8 +9,8 @@ export const DEFAULT_OVMF = '/usr/share/ovmf/OVMF.fd';
 /** The serial console goes to QEMU's stdout; the harness logs and watches it. */
 const SERIAL = ['-chardev', 'stdio,id=ucvm-serial,signal=off', '-serial', 'chardev:ucvm-serial'];
 
-function bad(message: string, hint: string): TestVmError {
-  return new TestVmError('BAD_OPTION', message, hint);
+function bad(message: string, hint: string): QemuError {
+  return new QemuError('BAD_OPTION', message, hint);
 }
 
 /** QEMU option values use `,` as separator; a literal comma is written `,,`. */

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { resolveAccel } from './accel.js';
 import { type Accel, DEFAULT_OVMF } from './args.js';
-import { TestVmError } from './errors.js';
+import { QemuError } from './errors.js';
 import { QEMU_BINARY, type SpawnVmOptions, spawnVm, type Vm } from './vm.js';
 
 export type StartVmOptions = Omit<SpawnVmOptions, 'accel'> & {
@@ -31,7 +31,7 @@ async function onPath(program: string): Promise<boolean> {
 export async function startVm(options: StartVmOptions): Promise<Vm> {
   const qemu = options.qemuBinary ?? QEMU_BINARY;
   if (!(await onPath(qemu))) {
-    throw new TestVmError(
+    throw new QemuError(
       'QEMU_NOT_FOUND',
       `${qemu} is not installed`,
       'apt-get install -y qemu-system-x86',
@@ -39,7 +39,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
   }
   const ovmf = options.ovmfPath ?? DEFAULT_OVMF;
   if (options.firmware === 'uefi' && !(await readable(ovmf))) {
-    throw new TestVmError(
+    throw new QemuError(
       'QEMU_NOT_FOUND',
       `UEFI firmware ${ovmf} is missing`,
       'apt-get install -y ovmf',
@@ -53,7 +53,7 @@ export async function startVm(options: StartVmOptions): Promise<Vm> {
   ];
   for (const [what, path] of inputs) {
     if (path !== undefined && !(await readable(path))) {
-      throw new TestVmError(
+      throw new QemuError(
         'BAD_OPTION',
         `${what} file does not exist or is unreadable: ${path}`,
         'build it first',

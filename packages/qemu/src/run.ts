@@ -1,16 +1,16 @@
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { TestVmError } from './errors.js';
+import { QemuError } from './errors.js';
 import { type StartVmOptions, startVm } from './start.js';
 import type { Vm } from './vm.js';
 
-/** `<test-vm>/artifacts/` (this file sits one level below the package root, in src/ or dist/). */
+/**
+ * Where failed runs are kept: `UCVM_TEST_ARTIFACTS`, else `<tmpdir>/ucvm-vm-artifacts/`
+ * (@ucvm/test-vm passes its own `test-vm/artifacts/`).
+ */
 export function defaultArtifactsRoot(): string {
-  return (
-    process.env['UCVM_TEST_ARTIFACTS'] || fileURLToPath(new URL('../artifacts/', import.meta.url))
-  );
+  return process.env['UCVM_TEST_ARTIFACTS'] || join(tmpdir(), 'ucvm-vm-artifacts');
 }
 
 /** A file-system-safe form of a test name. */
@@ -110,7 +110,7 @@ export async function withVmRun<T>(
           : `${old.replaceAll(dir, kept)}\n  artifacts kept in: ${kept}`;
       // V8 captured the old message in the stack header; keep both in step.
       if (error.stack?.includes(old)) error.stack = error.stack.replace(old, error.message);
-      if (error instanceof TestVmError && kept !== undefined) error.artifactsDir = kept;
+      if (error instanceof QemuError && kept !== undefined) error.artifactsDir = kept;
     }
     throw error;
   }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Accel } from './args.js';
-import { TestVmError } from './errors.js';
+import { QemuError } from './errors.js';
 import { DEBUG_EXIT_DEVICE, PROBE_MARKER, probeBootSector } from './probe-sector.js';
 import { spawnVm } from './vm.js';
 
@@ -18,7 +18,7 @@ export function accelSetting(
   const v = (value ?? '').trim();
   if (v === '') return 'tcg';
   if (v === 'tcg' || v === 'kvm' || v === 'auto') return v;
-  throw new TestVmError(
+  throw new QemuError(
     'BAD_OPTION',
     `UCVM_QEMU_ACCEL has an unknown value: ${JSON.stringify(value)}`,
     'set it to tcg, kvm or auto (or unset it for tcg)',
@@ -55,7 +55,7 @@ export async function probeAccel(
       await vm.waitFor(PROBE_MARKER, { timeoutMs });
       return true;
     } catch (e) {
-      if (e instanceof TestVmError) return false;
+      if (e instanceof QemuError) return false;
       throw e;
     } finally {
       await vm.kill();
@@ -85,7 +85,7 @@ export async function resolveAccel(setting: AccelSetting = accelSetting()): Prom
   if (setting === 'tcg') return 'tcg';
   if (await probeAccelCached('kvm')) return 'kvm';
   if (setting === 'auto') return 'tcg';
-  throw new TestVmError(
+  throw new QemuError(
     'ACCEL_UNAVAILABLE',
     `UCVM_QEMU_ACCEL=kvm but the KVM probe VM did not print ${PROBE_MARKER} within ${PROBE_TIMEOUT_MS / 1000} s`,
     'use UCVM_QEMU_ACCEL=tcg (or auto), or check /dev/kvm and the host KVM module',
