@@ -1,5 +1,28 @@
 // Public API of @ucvm/images (spec: build.md §7).
+export {
+  BOX_DISK_NAMES,
+  BOX_OVF_NAME,
+  type BoxOptions,
+  boxArchive,
+  boxBaseMac,
+  boxVagrantfile,
+  writeBox,
+} from './derived/box.js';
 export { GCE_DISK_NAME, type GceOptions, gceTarGz } from './derived/gce.js';
+export { type OvaOptions, ovaArchive, ovfManifest, writeOva } from './derived/ova.js';
+export {
+  type OvfDisk,
+  type OvfOptions,
+  ovfDescriptor,
+  VMDK_STREAM_OPTIMIZED,
+  xmlEscape,
+} from './derived/ovf.js';
+export {
+  type ApplianceDisk,
+  type ApplianceDiskOptions,
+  applianceDisks,
+  DEFAULT_SCRATCH_BYTES,
+} from './derived/ovf-disks.js';
 export {
   convertWithQemuImg,
   QEMU_IMG_FORMATS,

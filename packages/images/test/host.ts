@@ -13,6 +13,8 @@ const PACKAGES: Record<string, string> = {
   mcopy: 'mtools',
   xorriso: 'xorriso',
   syslinux: 'syslinux',
+  xmllint: 'libxml2-utils',
+  'qemu-img': 'qemu-utils',
 };
 
 export function tool(name: string): string {
