@@ -51,6 +51,31 @@ describe('buildQemuArgs', () => {
     expect(argAfter(args, '-accel')).toEqual(['kvm']);
   });
 
+  it('passes disk formats, opening VHDs by their current size', () => {
+    const args = buildQemuArgs(
+      {
+        drives: [
+          { file: '/a.qcow2', interface: 'virtio', mode: 'snapshot', format: 'qcow2' },
+          { file: '/b.vhd', interface: 'virtio', mode: 'snapshot', format: 'vpc' },
+          { file: '/c.vmdk', interface: 'virtio', mode: 'snapshot', format: 'vmdk' },
+        ],
+      },
+      'tcg',
+    );
+    expect(argAfter(args, '-drive')).toEqual([
+      'file=/a.qcow2,format=qcow2,snapshot=on,if=virtio',
+      'file=/b.vhd,format=vpc,force_size_calc=current_size,snapshot=on,if=virtio',
+      'file=/c.vmdk,format=vmdk,snapshot=on,if=virtio',
+    ]);
+  });
+
+  it('multiplexes the serial console with the monitor for interactive use', () => {
+    const args = buildQemuArgs({ kernel: '/k', serialMux: true }, 'tcg');
+    expect(argAfter(args, '-chardev')).toEqual(['stdio,id=ucvm-serial,signal=off,mux=on']);
+    expect(argAfter(args, '-serial')).toEqual(['chardev:ucvm-serial']);
+    expect(argAfter(args, '-mon')).toEqual(['chardev=ucvm-serial,mode=readline']);
+  });
+
   it('builds restricted user networking with guestfwd/hostfwd on loopback only', () => {
     const args = buildQemuArgs(
       {

@@ -8,6 +8,15 @@ export const DEFAULT_OVMF = '/usr/share/ovmf/OVMF.fd';
 
 /** The serial console goes to QEMU's stdout; the harness logs and watches it. */
 const SERIAL = ['-chardev', 'stdio,id=ucvm-serial,signal=off', '-serial', 'chardev:ucvm-serial'];
+/** The same, multiplexed with the monitor: Ctrl-A X quits, Ctrl-A C toggles the monitor. */
+const SERIAL_MUX = [
+  '-chardev',
+  'stdio,id=ucvm-serial,signal=off,mux=on',
+  '-serial',
+  'chardev:ucvm-serial',
+  '-mon',
+  'chardev=ucvm-serial,mode=readline',
+];
 
 function bad(message: string, hint: string): QemuError {
   return new QemuError('BAD_OPTION', message, hint);
@@ -42,7 +51,10 @@ function driveArgs(drive: DriveOptions, index: number): string[] {
   }
   const mode =
     drive.mode === 'readonly' ? ',readonly=on' : drive.mode === 'snapshot' ? ',snapshot=on' : '';
-  const base = `file=${qemuValue(drive.file)},format=${drive.format ?? 'raw'}${mode}`;
+  // QEMU sizes a VHD whose creator it does not know (ours is `ucvm`) by CHS, a little short
+  // of the footer's current size (packages/images README, "fixed VHD").
+  const vpc = drive.format === 'vpc' ? ',force_size_calc=current_size' : '';
+  const base = `file=${qemuValue(drive.file)},format=${drive.format ?? 'raw'}${vpc}${mode}`;
   if (drive.interface === 'nvme') {
     const id = `ucvm-nvme${index}`;
     return ['-drive', `${base},if=none,id=${id}`, '-device', `nvme,drive=${id},serial=${id}`];
@@ -127,7 +139,7 @@ export function buildQemuArgs(
   args.push('-machine', options.machine ?? 'pc', '-accel', accel);
   args.push('-m', String(memory), '-smp', String(smp));
   if (options.cpu !== undefined) args.push('-cpu', options.cpu);
-  args.push(...SERIAL);
+  args.push(...(options.serialMux ? SERIAL_MUX : SERIAL));
   // Without an entropy source the CRNG stalls libuuid users for seconds (notes §8.3, §10).
   args.push('-device', 'virtio-rng-pci');
   if (options.firmware === 'uefi') args.push('-bios', ovmfPath);

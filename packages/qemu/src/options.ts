@@ -7,12 +7,14 @@ export type DriveInterface = 'virtio' | 'ide' | 'nvme';
  */
 export type DriveMode = 'readonly' | 'snapshot' | 'readwrite';
 
+export type DriveFormat = 'raw' | 'qcow2' | 'vdi' | 'vmdk' | 'vpc';
+
 export interface DriveOptions {
   file: string;
   interface: DriveInterface;
   mode: DriveMode;
-  /** Default `raw`. */
-  format?: 'raw' | 'qcow2';
+  /** QEMU block format, default `raw`; `vpc` is VHD (opened by its footer's current size). */
+  format?: DriveFormat;
 }
 
 /**
@@ -66,6 +68,11 @@ export interface VmOptions {
   memoryMiB?: number;
   smp?: number;
   network?: NetworkOptions;
+  /**
+   * Interactive console (`ucvm run`): the serial chardev is multiplexed with the QEMU monitor,
+   * so that Ctrl-A X quits and Ctrl-A C switches to the monitor, as with `-serial mon:stdio`.
+   */
+  serialMux?: boolean;
   /** Extra QEMU arguments; networking options are refused (testing.md §4). */
   extraArgs?: string[];
 }

@@ -26,8 +26,13 @@ export interface SpawnVmOptions extends VmOptions {
   name: string;
   /** Names the VM in error messages (default: `name`). */
   label?: string;
-  /** The whole VM is killed after this many ms (default 300 s). */
+  /**
+   * The whole VM is killed after this many ms (default 300 s). `Infinity` only for a VM a
+   * person drives (`ucvm run` on a terminal), who ends it with Ctrl-A X.
+   */
   deadlineMs?: number;
+  /** Raw serial bytes as they arrive (besides the log and {@link Vm.console}). */
+  onSerial?: (chunk: Uint8Array) => void;
   qemuBinary?: string;
   ovmfPath?: string;
 }
@@ -78,13 +83,14 @@ export class Vm {
   readonly closed: Promise<VmExit>;
   private readonly child: ChildProcess;
   private readonly startedAt = performance.now();
-  private readonly deadline: NodeJS.Timeout;
+  private readonly deadline: NodeJS.Timeout | undefined;
   private stderrTail = '';
   private exitInfo: VmExit | undefined;
   private deadlineHit = false;
 
   constructor(readonly options: SpawnVmOptions) {
     this.args = buildQemuArgs(options, options.accel, options.ovmfPath ?? DEFAULT_OVMF);
+    const deadlineMs = checkDeadline(options.deadlineMs ?? DEFAULT_VM_DEADLINE_MS);
     const base = join(options.workDir, options.name);
     this.serialLogPath = `${base}.serial.log`;
     this.stderrLogPath = `${base}.stderr.log`;
@@ -107,23 +113,31 @@ export class Vm {
     installExitHook();
     // stdin stays an open pipe: the stdio chardev must not see EOF.
     this.child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Input written while QEMU exits must not crash the caller (EPIPE).
+    this.child.stdin!.on('error', () => {});
     live.add(this);
     this.child.stdout!.on('data', (b: Buffer) => {
       serialLog.write(b);
       this.console.push(b);
+      options.onSerial?.(b);
     });
     this.child.stderr!.on('data', (b: Buffer) => {
       stderrLog.write(b);
       this.stderrTail = (this.stderrTail + b.toString('utf8')).slice(-4096);
     });
-    const deadlineMs = options.deadlineMs ?? DEFAULT_VM_DEADLINE_MS;
-    this.deadline = setTimeout(() => {
-      this.deadlineHit = true;
-      this.console.close(
-        this.failure('VM_DEADLINE', `VM ran past its overall deadline of ${seconds(deadlineMs)}`),
-      );
-      void this.kill();
-    }, deadlineMs);
+    this.deadline =
+      deadlineMs === Number.POSITIVE_INFINITY
+        ? undefined
+        : setTimeout(() => {
+            this.deadlineHit = true;
+            this.console.close(
+              this.failure(
+                'VM_DEADLINE',
+                `VM ran past its overall deadline of ${seconds(deadlineMs)}`,
+              ),
+            );
+            void this.kill();
+          }, deadlineMs);
     this.closed = new Promise<VmExit>((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null): void => {
         if (this.exitInfo) return;
@@ -140,6 +154,11 @@ export class Vm {
       });
       this.child.on('close', done);
     });
+  }
+
+  /** Bytes for the guest's serial console (QEMU's stdin; with `serialMux`, Ctrl-A escapes). */
+  input(data: Uint8Array | string): void {
+    if (!this.exitInfo) this.child.stdin?.write(data);
   }
 
   get pid(): number | undefined {
@@ -252,6 +271,18 @@ export class Vm {
   killSync(): void {
     if (!this.exitInfo) this.child.kill('SIGKILL');
   }
+}
+
+/** setTimeout's largest delay; longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkDeadline(ms: number): number {
+  if (ms === Number.POSITIVE_INFINITY || (ms > 0 && ms <= MAX_TIMER_MS)) return ms;
+  throw new QemuError(
+    'BAD_OPTION',
+    `deadlineMs must be a positive number of ms up to ${MAX_TIMER_MS} (or Infinity), got ${ms}`,
+    'e.g. 120000',
+  );
 }
 
 /** Resolves when the log is flushed, or at once if it already failed. */
