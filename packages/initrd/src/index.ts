@@ -42,6 +42,15 @@ export {
   type StagedModules,
   stageModules,
 } from './modules/stage-modules.js';
+export {
+  componentPurl,
+  type InitrdSbomOptions,
+  initrdSbom,
+  SBOM_NAME,
+  type SbomComponentInput,
+  type SbomFile,
+  sbomFilesFromInitrd,
+} from './sbom.js';
 export { expandSelection } from './tree/glob.js';
 export { type ComponentTree, placeFromTree } from './tree/place.js';
 export { type StagedEntry, Staging } from './tree/staging.js';
