@@ -186,6 +186,11 @@ describe('/init through all stages present', () => {
       expect(l2.at(-1)).toBe('[ucvm] 99-boot: ok switch_root /sbin/init');
       expect(again.calls('sfdisk')).toEqual([]);
       expect(again.calls('mke2fs')).toEqual([]);
+      // restored without fetching: 05 skipped, no search traced, the cidata
+      // partition mounted once only (02's boot-loader probe)
+      expect(l2).toContain('[ucvm] 05-metadata: skip not a first boot');
+      expect(again.read('run/ucvm/log/context.log')).not.toContain('05-metadata:');
+      expect(again.calls('mount').filter((c) => c.includes(`${again.dev}/vda2`))).toHaveLength(1);
       const prev = join(again.newroot, 'mnt/.rw/ulogs/previous/boot.log');
       expect(readFileSync(prev, 'utf8')).toContain('10-scratch: ok /dev/vdb1 created');
     } finally {
@@ -206,5 +211,60 @@ describe('/init through all stages present', () => {
     expect(r.stdout).toContain('[ucvm] 97-hotfixes: warn bootstrap .ucernvm_bootstrap failed (3)');
     expect(r.stdout).toContain('UCVM-PANIC: 99-boot: /sbin/init not found in the OS');
     expect(fx.calls('switch_root')).toEqual([]);
+  });
+  it('nothing found on the first boot: the next boot looks again and persists; the one after restores', () => {
+    const cmdline = 'console=ttyS0 ucvm_devwait=0 ucvm_net=off cernvm_path=cernvm/prod';
+    fx = new Fixture({ cmdline });
+    machine(fx);
+    // first boot: the second partition is no config drive yet
+    fx.blkid('vda2', { TYPE: 'vfat', LABEL: 'DATA' });
+    let r = init(fx);
+    expect(r.stdout).toContain('[ucvm] 05-metadata: ok source=(none)');
+    expect(r.stdout).toContain('[ucvm] 13-context: ok source=(none) (persisted)');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('[ucvm] 99-boot: ok switch_root /sbin/init');
+    let rw = join(fx.newroot, 'mnt/.rw');
+    expect(readFileSync(join(rw, 'context/source'), 'utf8')).toBe('(none)\n');
+
+    const boot = (prev: string): Fixture => {
+      const f = new Fixture({ cmdline });
+      machine(f);
+      f.blkid('vdb1', { TYPE: 'ext4', LABEL: 'UROOT' });
+      f.part('vdb', { num: 1, start: MiB, size: 10 * GiB - MiB });
+      spawnSync('cp', ['-a', `${prev}/.`, f.rw]);
+      return f;
+    };
+    // second boot: the cidata partition is there now
+    const second = boot(rw);
+    try {
+      r = init(second);
+      const l = r.stdout.trim().split('\n');
+      expect(l).toContain('[ucvm] 05-metadata: skip not a first boot');
+      expect(l).toContain(
+        '[ucvm] 13-context: info no context found on an earlier boot: looking again',
+      );
+      expect(l).toContain('[ucvm] 13-context: ok source=NoCloud (persisted)');
+      expect(l.at(-1)).toBe('[ucvm] 99-boot: ok switch_root /sbin/init');
+      rw = join(second.newroot, 'mnt/.rw');
+      expect(readFileSync(join(rw, 'context/source'), 'utf8')).toBe('NoCloud\n');
+      expect(readFileSync(join(rw, 'context/ucontext'), 'utf8')).toContain(
+        "_UCONTEXT_CERNVM_PATH='cernvm/prod'",
+      );
+      // the extra user data of the first boot is parsed again with it
+      expect(readFileSync(join(rw, 'context/extra-ucontext'), 'utf8')).toContain("_UCONTEXT_X='1'");
+      expect(existsSync('/tmp/ucvm-boot-pwned')).toBe(false);
+      // third boot: restored, nothing probed for metadata
+      const third = boot(rw);
+      try {
+        r = init(third);
+        expect(r.stdout).toContain('[ucvm] 13-context: ok source=NoCloud (restored)');
+        expect(r.stdout).not.toContain('looking again');
+        expect(third.read('run/ucvm/log/context.log')).not.toContain('05-metadata:');
+        expect(third.calls('mount').filter((c) => c.includes(`${third.dev}/vda2`))).toHaveLength(1);
+      } finally {
+        third.cleanup();
+      }
+    } finally {
+      second.cleanup();
+    }
   });
 });
