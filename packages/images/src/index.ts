@@ -51,6 +51,7 @@ export type { FatLayout, FatOptions } from './fat/writer.js';
 export { layoutFat, writeFat, writeFatFile } from './fat/writer.js';
 export type { HddOptions, HddResult } from './hdd.js';
 export { buildHdd, findTool } from './hdd.js';
+export * from './inspect/index.js';
 export { bootCatalog, patchBootInfoTable } from './iso9660/el-torito.js';
 export { isHybridCapable, isohybridMbr } from './iso9660/isohybrid.js';
 export type { IsoFile } from './iso9660/reader.js';
@@ -71,6 +72,7 @@ export {
 } from './partition/gpt.js';
 export type { Geometry, MbrOptions, MbrPartition, ParsedMbr } from './partition/mbr.js';
 export { chs, DEFAULT_GEOMETRY, readMbr, SECTOR, writeMbr } from './partition/mbr.js';
+export { isUstar, readUstar, type TarMember } from './tar/reader.js';
 export type { TarEntry, TarOptions } from './tar/ustar.js';
 export { ustarHeader, writeUstar } from './tar/ustar.js';
 export type { ResolvedEntry, TreeEntry } from './tree.js';
