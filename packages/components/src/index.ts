@@ -30,6 +30,7 @@ export type {
   KernelCmdline,
   PathSource,
   Signing,
+  SigningInput,
   UcvmConfig,
   UcvmConfigInput,
   UrlSource,

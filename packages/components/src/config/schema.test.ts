@@ -163,3 +163,79 @@ describe('validation errors name the field, the value and what is allowed', () =
     });
   });
 });
+
+describe('signing (build.md §7 "Signing")', () => {
+  const withSigning = (signing: unknown) => ({ ...clone(), signing });
+
+  it('accepts a key or a command with a certificate, and defaults the signer deadline', () => {
+    const local = validateConfig(
+      withSigning({ key: 'k.pem', certificate: 'c.pem', caBundle: 'ca.pem' }),
+    );
+    expect(local.signing).toEqual({
+      key: 'k.pem',
+      certificate: 'c.pem',
+      caBundle: 'ca.pem',
+      timeoutSeconds: 60,
+    });
+    const cmd = validateConfig(
+      withSigning({
+        command: ['./sign.sh', '--slot', '1'],
+        certificate: 'c.pem',
+        timeoutSeconds: 5,
+        subject: 'CN=x, O=y',
+      }),
+    );
+    expect(cmd.signing).toMatchObject({
+      command: ['./sign.sh', '--slot', '1'],
+      timeoutSeconds: 5,
+      subject: 'CN=x, O=y',
+    });
+  });
+
+  it('names the field, the value and what is allowed', () => {
+    expect(issuesOf(withSigning({ certificate: 'c.pem' }))).toEqual([
+      {
+        path: 'signing',
+        value: '{"certificate":"c.pem"}',
+        allowed: 'a "key" file or a signer "command"',
+      },
+    ]);
+    expect(issuesOf(withSigning({ key: 'k.pem' }))).toEqual([
+      {
+        path: 'signing.certificate',
+        value: 'missing value',
+        allowed: 'required with "key" or "command": the PEM certificate of the signing key',
+      },
+    ]);
+    expect(issuesOf(withSigning({ key: 'k.pem', command: ['s'], certificate: 'c.pem' }))).toEqual([
+      { path: 'signing.command', value: '["s"]', allowed: 'either "key" or "command", not both' },
+    ]);
+    const bad = issuesOf(
+      withSigning({
+        command: [],
+        certificate: 'c.pem',
+        timeoutSeconds: 0,
+        subject: 'nobody',
+        ca: 'x',
+      }),
+    );
+    const byPath = Object.fromEntries(bad.map((i) => [i.path, i]));
+    expect(byPath.signing).toMatchObject({ value: 'key(s) "ca"' });
+    expect(byPath.signing!.allowed).toBe(
+      'only the keys key, certificate, command, timeoutSeconds, caBundle, subject',
+    );
+    expect(byPath['signing.command']).toMatchObject({
+      value: '[]',
+      allowed: expect.stringMatching(/^at least 1 argv strings/),
+    });
+    expect(byPath['signing.timeoutSeconds']).toEqual({
+      path: 'signing.timeoutSeconds',
+      value: '0',
+      allowed: 'a whole number of seconds from 1 to 3600',
+    });
+    expect(byPath['signing.subject']).toMatchObject({
+      value: '"nobody"',
+      allowed: 'a certificate subject such as "CN=image signer, O=CERN"',
+    });
+  });
+});

@@ -94,6 +94,39 @@ const branch = strict({
     .default(null),
 });
 
+// build.md §7 "Signing": a local key or a signer command, each with its certificate; the CA
+// bundle and subject are what `ucvm verify` checks against by default.
+const filePath = (what: string) => str(/^\S(.*\S)?$/, `a ${what} file path`);
+const signing = strict({
+  key: filePath('PEM private key (unencrypted, RSA or EC)').optional(),
+  certificate: filePath('PEM certificate (the signing certificate, then intermediates)').optional(),
+  command: list(
+    z.string({ error: 'a string' }).min(1, { error: 'a non-empty string' }),
+    'argv strings (no shell), such as ["./sign.sh"]',
+    1,
+  ).optional(),
+  timeoutSeconds: z
+    .int({ error: 'a whole number of seconds from 1 to 3600' })
+    .min(1, { error: 'a whole number of seconds from 1 to 3600' })
+    .max(3600, { error: 'a whole number of seconds from 1 to 3600' })
+    .default(60),
+  caBundle: filePath('PEM CA bundle').optional(),
+  subject: str(/\S=\S/, 'a certificate subject such as "CN=image signer, O=CERN"').optional(),
+});
+
+function signingRules(s: z.output<typeof signing>, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path: ['signing', ...path], message });
+  if (!s.key && !s.command) issue([], 'a "key" file or a signer "command"');
+  if (s.key && s.command) issue(['command'], 'either "key" or "command", not both');
+  if ((s.key || s.command) && !s.certificate) {
+    issue(
+      ['certificate'],
+      'required with "key" or "command": the PEM certificate of the signing key',
+    );
+  }
+}
+
 const cmdToken = str(/^[^\s"']+$/, 'one kernel option without spaces or quotes, such as quiet');
 
 export const configSchema = strict({
@@ -113,11 +146,7 @@ export const configSchema = strict({
   }),
   compression: z.enum(['xz', 'gzip', 'zstd'], { error: 'one of xz, gzip, zstd' }),
   outDir: str(/^\S(.*\S)?$/, 'a directory path'),
-  signing: strict({
-    key: str(/^\S(.*\S)?$/, 'a PEM key file path').optional(),
-    certificate: str(/^\S(.*\S)?$/, 'a PEM certificate file path').optional(),
-    command: list(z.string({ error: 'a string' }), 'argv strings', 1).optional(),
-  }).optional(),
+  signing: signing.optional(),
 }).superRefine((cfg, ctx) => {
   unique(
     cfg.components.map((c) => c.name),
@@ -142,13 +171,7 @@ export const configSchema = strict({
       });
     }
   });
-  if (cfg.signing && !cfg.signing.key && !cfg.signing.command) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['signing'],
-      message: 'a "key" file or a signer "command"',
-    });
-  }
+  if (cfg.signing) signingRules(cfg.signing, ctx);
 });
 
 function unique(

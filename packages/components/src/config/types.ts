@@ -82,13 +82,23 @@ export interface KernelCmdline {
   debug: string[];
 }
 
+/** Signature trailers on iso and hdd (build.md §7 "Signing"); paths relative to the config file. */
 export interface Signing {
-  /** PEM private key file (local signing). */
+  /** PEM private key file (local signing; unencrypted RSA or EC). Either this or `command`. */
   key?: string;
-  /** PEM certificate written into the signature block. */
+  /** PEM certificate of the signing key (then intermediates), written into the signature block. */
   certificate?: string;
-  /** External signer command (argv); gets the data on stdin, prints the signature. */
+  /**
+   * External signer command (argv, no shell): gets the message on stdin (and its sha256 in
+   * UCVM_SIGN_SHA256), prints the raw signature (README of @ucvm/signing).
+   */
   command?: string[];
+  /** Deadline of one signer command run, in seconds (default 60). */
+  timeoutSeconds: number;
+  /** CA bundle `ucvm verify` trusts by default. */
+  caBundle?: string;
+  /** Subject `ucvm verify` expects by default, e.g. `CN=image signer, O=CERN`. */
+  subject?: string;
 }
 
 export interface UcvmConfig {
@@ -108,9 +118,12 @@ export interface UcvmConfig {
 type Opt<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 export type ComponentInput = Opt<Component, 'release' | 'role' | 'initrd'>;
 export type BranchInput = Opt<Branch, 'cdn' | 'path' | 'tag'>;
-export interface UcvmConfigInput extends Partial<Omit<UcvmConfig, 'components' | 'branches'>> {
+export type SigningInput = Opt<Signing, 'timeoutSeconds'>;
+export interface UcvmConfigInput
+  extends Partial<Omit<UcvmConfig, 'components' | 'branches' | 'signing'>> {
   components?: ComponentInput[];
   branches?: BranchInput[];
+  signing?: SigningInput;
 }
 
 /** Identity helper that gives a config file its types (`export default defineConfig({…})`). */
