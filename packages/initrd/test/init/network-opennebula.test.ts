@@ -49,7 +49,7 @@ function ipCalls(f: Fixture): string[] {
   return f
     .calls('ip')
     .map((c) => c.slice(1).join(' '))
-    .filter((c) => !/^link set dev \S+ up$/.test(c));
+    .filter((c) => !/^(link set dev \S+ up|-4 addr flush dev \S+)$/.test(c));
 }
 
 describe('03-network: OpenNebula static setup', () => {
@@ -88,6 +88,12 @@ describe('03-network: OpenNebula static setup', () => {
       'route add default via 10.0.1.1 dev eth1',
     ]);
     expect(fx.calls('udhcpc')).toEqual([]);
+    // an address left from an earlier run (12-kexec redoes this stage) is flushed first
+    const all = fx.calls('ip').map((c) => c.slice(1).join(' '));
+    expect(all.indexOf('-4 addr flush dev eth0')).toBeLessThan(
+      all.indexOf('addr add 10.0.0.5/24 dev eth0'),
+    );
+    expect(all.indexOf('-4 addr flush dev eth0')).toBeGreaterThanOrEqual(0);
     expect(fx.read('initrd/etc/resolv.conf')).toBe(
       'search a.example b.example one.example\nnameserver 8.8.8.8\nnameserver 1.1.1.1\nnameserver 9.9.9.9\n',
     );

@@ -52,6 +52,11 @@ cp "$FIX/lease.$i" "${f.run}/net/$i.tmp" && mv "${f.run}/net/$i.tmp" "${f.run}/n
     expect(r.stdout).toContain('[ucvm] 03-network: ok dhcp eth1 10.1.0.5/32');
     const ip = fx.calls('ip').map((c) => c.slice(1).join(' '));
     expect(ip).toContain('addr add 10.0.0.5/24 dev eth0');
+    // flushed first: 12-kexec re-runs the stage when kexec -e returns
+    expect(ip.indexOf('-4 addr flush dev eth0')).toBeGreaterThanOrEqual(0);
+    expect(ip.indexOf('-4 addr flush dev eth0')).toBeLessThan(
+      ip.indexOf('addr add 10.0.0.5/24 dev eth0'),
+    );
     expect(ip).toContain('link set dev eth0 mtu 1400');
     expect(ip).toContain('route add 192.168.0.0/16 via 10.1.0.254 dev eth1');
     expect(ip).toContain('route add 10.1.0.1 dev eth1');

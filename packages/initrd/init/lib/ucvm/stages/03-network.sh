@@ -81,6 +81,8 @@ stage_net_apply() {
 	stage_net_ipv4 "$ip" || return 1
 	prefix="$(stage_net_prefix "$mask")"
 	[ -n "$prefix" ] || prefix=32
+	# 12-kexec re-runs this stage after a failed kexec -e: addresses survive link down
+	stage_net_ip -4 addr flush dev "$ifname" || true
 	stage_net_ip addr add "$ip/$prefix" dev "$ifname" || return 1
 	mtu="$(ucvm_param_uint ucvm_mtu 576 9000 '')"
 	if [ -z "$mtu" ]; then
@@ -219,6 +221,7 @@ stage_net_one_if() {
 		ucvm_info "OpenNebula ETH$n: invalid address or mask, $ifname skipped"
 		return 1
 	fi
+	stage_net_ip -4 addr flush dev "$ifname" || true # a re-run (12-kexec) finds the old address
 	stage_net_ip addr add "$ip/$prefix" dev "$ifname" || { ucvm_info "OpenNebula ETH$n: address not set on $ifname"; return 1; }
 	mtu="$(ucvm_param_uint ucvm_mtu 576 9000 '')"
 	if [ -z "$mtu" ]; then
