@@ -16,12 +16,12 @@ const MiB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'ucvm-build-derived-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const SUFFIXES = ['hdd', 'hvm', 'tar.gz', 'vhd', 'qcow2', 'vdi', 'vmdk'];
-const FORMATS = ['hdd', 'hvm', 'gce', 'vhd', 'qcow2', 'vdi', 'vmdk'];
+const SUFFIXES = ['hdd', 'hvm', 'tar.gz', 'vhd', 'qcow2', 'vdi', 'vmdk', 'ova', 'box'];
+const FORMATS = ['hdd', 'hvm', 'gce', 'vhd', 'qcow2', 'vdi', 'vmdk', 'ova', 'box'];
 
 function sh(cmd: string, args: string[], opts: { cwd?: string } = {}): string {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
-    const pkg = { 'qemu-img': 'qemu-utils', mtype: 'mtools' }[cmd] ?? cmd;
+    const pkg = { 'qemu-img': 'qemu-utils', mtype: 'mtools', xmllint: 'libxml2-utils' }[cmd] ?? cmd;
     throw new Error(`host tool ${cmd} missing: apt-get install -y ${pkg}`);
   }
   return execFileSync(cmd, args, {
@@ -50,8 +50,6 @@ async function build(out: string, tz: string, umask: number, tmp: string) {
         '--branch',
         'prod',
         ...FORMATS.flatMap((f) => ['--format', f]),
-        '--format',
-        'ova',
         '--out',
         out,
       ],
@@ -85,9 +83,9 @@ beforeAll(async () => {
 }, 600_000);
 
 describe('ucvm build: derived formats', () => {
-  it('writes every selected format with its .sha256 and manifest entry; ova is skipped', () => {
+  it('writes every selected format with its .sha256 and manifest entry', () => {
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain('format ova is not implemented yet in this version: skipped');
+    expect(first.stdout).not.toContain('not implemented yet');
     const m = JSON.parse(readFileSync(join(dirA, 'manifest.json'), 'utf8'));
     for (const [i, suffix] of SUFFIXES.entries()) {
       const name = `ucernvm-prod.${STRONG}.${suffix}`;
@@ -153,6 +151,78 @@ describe('ucvm build: derived formats', () => {
     const raw = join(out, 'disk.raw');
     expect(defaultAppend(syslinuxCfg(raw))).toMatch(/ console=ttyS0,38400n8( |$)/);
     expect(sh('sfdisk', ['--verify', raw])).toContain('No errors detected');
+  });
+
+  it('ova: descriptor, manifest, disks in DSP0243 order; digests, XML and the boot disk check out', () => {
+    const base = `ucernvm-prod.${STRONG}`;
+    const listing = sh('tar', ['-tvf', p('ova'), '--utc'])
+      .trim()
+      .split('\n');
+    expect(listing.map((l) => l.split(/\s+/).pop())).toEqual([
+      `${base}.ovf`,
+      `${base}.mf`,
+      `${base}-disk1.vmdk`,
+      `${base}-disk2.vmdk`,
+    ]);
+    for (const l of listing) expect(l).toMatch(/^-rw-r--r-- root\/root +\d+ 2023-11-14 22:13 /);
+    const out = join(work, 'ova');
+    mkdirSync(out);
+    sh('tar', ['-xf', p('ova'), '-C', out]);
+    const mf = readFileSync(join(out, `${base}.mf`), 'utf8')
+      .trim()
+      .split('\n');
+    expect(mf).toHaveLength(3);
+    for (const line of mf) {
+      const [, file = '', hex] = /^SHA256\((.+)\)= ([0-9a-f]{64})$/.exec(line) ?? [];
+      expect(sh('sha256sum', [join(out, file)]).split(' ')[0], file).toBe(hex);
+    }
+    sh('xmllint', ['--noout', join(out, `${base}.ovf`)]);
+    const vsys = sh('xmllint', [
+      '--xpath',
+      'string(//*[local-name()="VirtualSystem"]/@*[local-name()="id"])',
+      join(out, `${base}.ovf`),
+    ]);
+    expect(vsys.trim()).toBe('ucernvm-prod');
+    const disk1 = join(out, `${base}-disk1.vmdk`);
+    expect(sh('qemu-img', ['check', '-f', 'vmdk', disk1])).toContain('No errors were found');
+    expect(sh('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', p('hdd'), disk1])).toContain(
+      'Images are identical',
+    );
+    const disk2 = join(out, `${base}-disk2.vmdk`);
+    const info = JSON.parse(sh('qemu-img', ['info', '--output=json', disk2]));
+    expect(info['virtual-size']).toBe(20 * 1024 * MiB);
+  });
+
+  it('box: a gzip tar with box.ovf, its disks, metadata.json and a Vagrantfile', () => {
+    const listing = sh('tar', ['-tzf', p('box')])
+      .trim()
+      .split('\n');
+    expect(listing).toEqual([
+      'Vagrantfile',
+      'box-disk001.vmdk',
+      'box-disk002.vmdk',
+      'box.ovf',
+      'metadata.json',
+    ]);
+    const out = join(work, 'box');
+    mkdirSync(out);
+    sh('tar', ['-xzf', p('box'), '-C', out]);
+    expect(readFileSync(join(out, 'metadata.json'), 'utf8')).toBe('{"provider":"virtualbox"}\n');
+    expect(readFileSync(join(out, 'Vagrantfile'), 'utf8')).toMatch(
+      /config\.vm\.base_mac = "080027[0-9a-f]{6}"/,
+    );
+    sh('xmllint', ['--noout', join(out, 'box.ovf')]);
+    expect(
+      sh('qemu-img', [
+        'compare',
+        '-f',
+        'raw',
+        '-F',
+        'vmdk',
+        p('hdd'),
+        join(out, 'box-disk001.vmdk'),
+      ]),
+    ).toContain('Images are identical');
   });
 
   it('a second build elsewhere (other TZ, umask, TMPDIR) is byte-identical', async () => {

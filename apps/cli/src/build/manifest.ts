@@ -6,7 +6,7 @@ export interface ManifestOutput {
   name: string;
   size: number;
   sha256: string;
-  kind: 'initrd' | 'update-pack' | 'image';
+  kind: 'initrd' | 'update-pack' | 'image' | 'sbom';
   branch?: string;
   format?: BuildFormat;
 }

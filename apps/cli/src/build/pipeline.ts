@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type BootVariant, buildEfiLoader } from '@ucvm/bootloader';
 import { type Branch, sha256File, type UcvmConfig } from '@ucvm/components';
 import { loadTree, resolveTree, treeDigest, treeFromDirectory, writeImageFile } from '@ucvm/images';
-import { type Compression, initFilesDir } from '@ucvm/initrd';
+import { type Compression, type InitrdResult, initFilesDir, SBOM_NAME } from '@ucvm/initrd';
 import { CLI_VERSION } from '../version.js';
 import {
   type BuildFormat,
@@ -21,6 +21,7 @@ import { type LoaderFiles, loadLoaderFiles } from './loaders.js';
 import { type BuildManifest, type ManifestOutput, manifest } from './manifest.js';
 import { imageName, initrdName, MANIFEST_NAME, outputDirName, updatePackName } from './names.js';
 import type { BuildEvent } from './progress.js';
+import { sbomText } from './sbom-step.js';
 import {
   inputKey,
   type OutputRecord,
@@ -170,11 +171,28 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
 
   // The initrd and the kernel are built once and shared by all branches (build.md §1).
   const initrdFile = initrdName(strong);
+  let initrdResult: InitrdResult | undefined;
   await product(initrdFile, keyOf(initrdFile), { kind: 'initrd' }, async (path) => {
     const r = await makeInitrd(inputs, kernel, { compression: plan.compression });
+    initrdResult = r;
     await writeImageFile(path, [r.bytes]);
   });
   const initrd = await readFile(join(outDir, initrdFile));
+
+  // The initrd's SBOM (build.md §1); a reused initrd is assembled again in memory for its
+  // file attribution, the digests are always those of the file on disk.
+  await product(SBOM_NAME, keyOf(SBOM_NAME), { kind: 'sbom' }, async (path) => {
+    const result =
+      initrdResult ?? (await makeInitrd(inputs, kernel, { compression: plan.compression }));
+    const text = await sbomText({
+      inputs,
+      initrdName: initrdFile,
+      initrd,
+      result,
+      kernelComponent: kernelComp.name,
+    });
+    await writeImageFile(path, [Buffer.from(text)]);
+  });
 
   const packName = updatePackName(strong);
   await product(packName, keyOf(packName), { kind: 'update-pack' }, async (path) => {
@@ -230,7 +248,7 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
         if (!isDerived(format)) await writeImage(format, path, tree, files, epoch);
         else {
           const hdd = (raw: string) => writeImage('hdd', raw, tree, files, epoch);
-          await writeDerived(format, path, hdd, epoch);
+          await writeDerived(format, path, hdd, epoch, { branch: branch.name, strong });
         }
       },
     );

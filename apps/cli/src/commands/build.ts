@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type Branch, IMAGE_FORMATS, type UcvmConfig } from '@ucvm/components';
 import { parseCompression } from '@ucvm/initrd';
 import type { Command } from 'commander';
-import { type BuildFormat, DERIVED_FORMATS } from '../build/derived.js';
+import { type BuildFormat, DERIVED_FORMATS, QEMU_IMG_DERIVED } from '../build/derived.js';
 import { prepareInputs } from '../build/inputs.js';
 import { runBuild } from '../build/pipeline.js';
 import { ProgressRenderer } from '../build/progress.js';
@@ -85,7 +85,8 @@ export function neededTools(formats: readonly BuildFormat[], compression: string
   // Every derived format starts as an hdd (build/derived.ts).
   if (formats.some((f) => f === 'hdd' || (DERIVED_FORMATS as readonly string[]).includes(f)))
     tools.push(TOOLS.syslinux);
-  if (formats.some((f) => f === 'qcow2' || f === 'vdi' || f === 'vmdk')) tools.push(TOOLS.qemuImg);
+  if (formats.some((f) => (QEMU_IMG_DERIVED as readonly string[]).includes(f)))
+    tools.push(TOOLS.qemuImg);
   if (formats.length > 0) tools.push(TOOLS.grubMkimage); // every tree carries EFI/BOOT/BOOTX64.EFI
   if (compression === 'xz') tools.push(TOOLS.xz);
   if (compression === 'zstd') tools.push(TOOLS.zstd);
