@@ -6,10 +6,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fixture, GiB } from './harness.js';
-import { NC_SHIM } from './metadata-server.js';
+import { MetaServer, NC_SHIM } from './metadata-server.js';
 
 let fx: Fixture;
-afterEach(() => fx?.cleanup());
+let srv: MetaServer | undefined;
+afterEach(() => {
+  srv?.stop();
+  srv = undefined;
+  fx?.cleanup();
+});
 
 // 127.0.0.2 plays a black hole: its connects never complete (the shim sleeps
 // until the stage's own time limits kill it); 127.0.0.1 stays the real nc.
@@ -62,4 +67,34 @@ describe('metadata search bounds: every connect hangs', () => {
     expect(r.ms).toBeLessThan(10_000);
     expect(fx.read('run/ucvm/log/context.log')).toContain(`probe ${HOLE}:80: no answer`);
   }, 30_000);
+});
+
+describe('IMDSv2 token request never answered', () => {
+  it('the PUT ends at the 10 s request limit, then the IMDSv1 GETs find EC2', async () => {
+    fx = new Fixture({ cmdline: 'quiet' });
+    fx.shim('nc', NC_SHIM);
+    fx.realClock();
+    srv = await MetaServer.start(fx.root, {
+      // e.g. a container behind a hop limit of 1: the PUT's answer never arrives
+      'PUT /latest/api/token': { hang: true },
+      'GET /latest/meta-data/instance-id': { forbid: ['x-aws-ec2-metadata-token'], body: 'i-1' },
+      'GET /latest/user-data': { forbid: ['x-aws-ec2-metadata-token'], body: 'v1 data' },
+    });
+    fx.cmdline(`ucvm_devwait=0 ucvm_metadata=ec2 ucvm_meta_addr=${srv.addr}`);
+    const t0 = Date.now();
+    const r = fx.stage('05-metadata', {
+      before: 'UCVM_FIRST_BOOT=1',
+      env: { UCVM_META_CS_HOST: '127.0.0.1:1' },
+    });
+    const ms = Date.now() - t0;
+    expect(r.stdout).toContain('[ucvm] 05-metadata: ok source=EC2 bytes=7');
+    expect(ms).toBeGreaterThanOrEqual(9_000);
+    expect(ms).toBeLessThan(20_000);
+    expect(srv.requests().map((q) => `${q.method} ${q.url}`)).toEqual([
+      'PUT /latest/api/token',
+      'GET /latest/meta-data/instance-id',
+      'GET /latest/user-data',
+    ]);
+    expect(fx.read('run/ucvm/log/context.log')).toContain('no IMDSv2 token, IMDSv1');
+  }, 40_000);
 });
