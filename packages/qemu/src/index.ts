@@ -9,6 +9,7 @@ export { type Accel, buildQemuArgs, DEFAULT_OVMF, qemuValue } from './args.js';
 export { type ConsoleMatch, type ConsolePattern, SerialConsole } from './console.js';
 export { QemuError, type QemuErrorCode } from './errors.js';
 export type {
+  DriveFormat,
   DriveInterface,
   DriveMode,
   DriveOptions,

@@ -6,6 +6,7 @@ import { registerDoctor } from './doctor.js';
 import { registerImage } from './image.js';
 import { registerInitrd } from './initrd.js';
 import { registerInspect } from './inspect.js';
+import { registerRun } from './run.js';
 import { registerUserdata } from './userdata.js';
 
 /** One line per command group; each group lives in its own file. */
@@ -16,5 +17,6 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerBuild(program, io);
   registerImage(program, io);
   registerInspect(program, io);
+  registerRun(program, io);
   registerDoctor(program, io);
 }
