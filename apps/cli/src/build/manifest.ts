@@ -9,6 +9,9 @@ export interface ManifestOutput {
   kind: 'initrd' | 'update-pack' | 'image' | 'sbom';
   branch?: string;
   format?: BuildFormat;
+  /** Set on images carrying signature trailers (build.md §7 "Signing"): who signed. */
+  signed?: true;
+  signer?: { subject: string; fingerprint256: string };
 }
 
 export interface BuildManifest {

@@ -22,6 +22,7 @@ import { type BuildManifest, type ManifestOutput, manifest } from './manifest.js
 import { imageName, initrdName, MANIFEST_NAME, outputDirName, updatePackName } from './names.js';
 import type { BuildEvent } from './progress.js';
 import { sbomText } from './sbom-step.js';
+import { loadSigning, signStep } from './sign-step.js';
 import {
   inputKey,
   type OutputRecord,
@@ -84,6 +85,8 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
     });
   }
   const state = await readState(outDir);
+  // Signing material is checked before anything is built (build.md §7 "Signing").
+  const signing = await loadSigning(inputs.loaded);
   const records: Record<string, OutputRecord> = {};
   const outputs: ManifestOutput[] = [];
   const built: string[] = [];
@@ -225,11 +228,12 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
   );
   await pool(images, plan.jobs, async ({ branch, format }) => {
     const name = imageName(branch.name, strong, formatSuffix(format));
+    const sign = signStep(signing, format, branch, strong);
     await product(
       name,
-      keyOf(name),
-      { kind: 'image', branch: branch.name, format },
-      async (path) => {
+      sign?.key(keyOf(name)) ?? keyOf(name),
+      { kind: 'image', branch: branch.name, format, ...sign?.manifest },
+      (sign?.wrap ?? ((write) => write))(async (path) => {
         loaders ??= await loadLoaderFiles(inputs);
         const files = loaders;
         // Derived formats are an hdd of their boot variant (build.md §6), then wrapped.
@@ -250,7 +254,7 @@ export async function runBuild(plan: BuildPlan): Promise<BuildResult> {
           const hdd = (raw: string) => writeImage('hdd', raw, tree, files, epoch);
           await writeDerived(format, path, hdd, epoch, { branch: branch.name, strong });
         }
-      },
+      }),
     );
   });
 

@@ -8,6 +8,7 @@ import { registerInitrd } from './initrd.js';
 import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
 import { registerUserdata } from './userdata.js';
+import { registerVerify } from './verify.js';
 
 /** One line per command group; each group lives in its own file. */
 export function registerCommands(program: Command, io: CliIo): void {
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerInspect(program, io);
   registerRun(program, io);
   registerDoctor(program, io);
+  registerVerify(program, io);
 }
