@@ -55,6 +55,28 @@ export function ovfDisks(ovf: string): NonNullable<ArchiveInfo['ovfDisks']> {
   });
 }
 
+/** OVF manifest lines (DSP0243 §5.1: `SHA256(file)= digest`, also SHA1/SHA512). */
+export function checkManifest(
+  text: string,
+  members: TarMember[],
+): NonNullable<ArchiveInfo['manifest']> {
+  const out: NonNullable<ArchiveInfo['manifest']> = [];
+  for (const m of text.matchAll(/^(SHA1|SHA256|SHA512)\((.+)\)\s*=\s*([0-9a-fA-F]+)\s*$/gm)) {
+    const [, algorithm = '', member = '', expected = ''] = m;
+    const data = members.find((x) => x.name === member && x.type === 'file')?.data;
+    const actual = data
+      ? createHash(algorithm.toLowerCase()).update(data).digest('hex')
+      : undefined;
+    out.push({
+      member,
+      algorithm,
+      expected: expected.toLowerCase(),
+      ok: actual === expected.toLowerCase(),
+    });
+  }
+  return out;
+}
+
 export function describeArchive(
   members: TarMember[],
   gzip: boolean,
@@ -102,6 +124,8 @@ export function describeArchive(
   }
   const ovfMember = members.find((m) => m.type === 'file' && m.name.endsWith('.ovf'));
   if (ovfMember) info.ovfDisks = ovfDisks(Buffer.from(ovfMember.data).toString('utf8'));
+  const mf = members.find((m) => m.type === 'file' && m.name.endsWith('.mf'));
+  if (mf) info.manifest = checkManifest(Buffer.from(mf.data).toString('utf8'), members);
   const metadata = text('metadata.json');
   if (metadata !== undefined) info.metadata = metadata;
   return info;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { EPOCH, imageTree } from '../../test/fixtures.js';
 import { run, scratch } from '../../test/host.js';
@@ -13,7 +14,7 @@ import { writeMbr } from '../partition/mbr.js';
 import { writeUstar } from '../tar/ustar.js';
 import type { TreeEntry } from '../tree.js';
 import { detectFormat } from './detect.js';
-import { inspectImage } from './inspect.js';
+import { gzipHoldsTar, inspectImage } from './inspect.js';
 import type { ImageInspection } from './types.js';
 
 // inspectImage on images made by our writers, each answer checked against a reader that is
@@ -215,6 +216,8 @@ describe('inspectImage', () => {
     const p = file('disk.tar.gz', gz);
     const i = await inspectImage(gz);
     expect(i.kind).toBe('gce');
+    expect(gzipHoldsTar(gz)).toBe(true);
+    expect(gzipHoldsTar(gzipSync(Buffer.from('070701 a gzip cpio')))).toBe(false);
     expect(i.archive!.members.map((m) => m.name)).toEqual(
       run('tar', ['-tzf', p]).trim().split('\n'),
     );
@@ -294,6 +297,13 @@ describe('inspectImage', () => {
       writeUstar(
         [
           { name: 'x.ovf', type: 'file', data: Buffer.from(ovf) },
+          {
+            name: 'x.mf',
+            type: 'file',
+            data: Buffer.from(
+              `SHA256(x.ovf)= ${createHash('sha256').update(ovf).digest('hex')}\nSHA1(scratch-disk2.vmdk)= ${'0'.repeat(40)}\n`,
+            ),
+          },
           { name: 'ucernvm-disk1.vmdk', type: 'file', data: readFileSync(boot) },
           { name: 'scratch-disk2.vmdk', type: 'file', data: readFileSync(scratchDisk) },
         ],
@@ -305,6 +315,10 @@ describe('inspectImage', () => {
     expect(i.archive!.ovfDisks).toEqual([
       { fileRef: 'file1', href: 'ucernvm-disk1.vmdk', capacity: '25165824' },
       { fileRef: 'file2', href: 'scratch-disk2.vmdk', capacity: '20 byte * 2^30' },
+    ]);
+    expect(i.archive!.manifest!.map((m) => [m.member, m.algorithm, m.ok])).toEqual([
+      ['x.ovf', 'SHA256', true],
+      ['scratch-disk2.vmdk', 'SHA1', false],
     ]);
     const scratchMember = i.archive!.members.find((m) => m.name === 'scratch-disk2.vmdk')!;
     expect(scratchMember.disk).toEqual({ format: 'vmdk', virtualSize: 20 * 1024 * MiB });

@@ -85,9 +85,10 @@ function gunzip(bytes: Uint8Array): Uint8Array {
 export function gzipHoldsTar(bytes: Uint8Array): boolean {
   if (detectFormat(bytes) !== 'gzip') return false;
   try {
-    const head = gunzipSync(bytes.subarray(0, 64 * 1024), {
+    // 4 KiB of deflate inflate to at most ~4.2 MiB (ratio limit 1032:1): enough for a header.
+    const head = gunzipSync(bytes.subarray(0, 4096), {
       finishFlush: constants.Z_SYNC_FLUSH,
-      maxOutputLength: 1 << 20,
+      maxOutputLength: 8 << 20,
     });
     return isUstar(head);
   } catch {

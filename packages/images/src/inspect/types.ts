@@ -136,6 +136,8 @@ export interface ArchiveInfo {
   };
   /** OVA/box: the OVF descriptor's disks in order (the first is the boot disk). */
   ovfDisks?: { fileRef: string; href?: string; capacity?: string }[];
+  /** OVA manifest (.mf, "SHA256(name)= hex"): each line checked against the member. */
+  manifest?: { member: string; algorithm: string; expected: string; ok: boolean }[];
   /** Vagrant metadata.json, as text. */
   metadata?: string;
 }
