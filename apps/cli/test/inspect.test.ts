@@ -48,10 +48,13 @@ describe('ucvm inspect', () => {
     expect(seen.entries.some((e) => e.path === 'sbin/busybox')).toBe(true);
   });
 
-  it('refuses a file that is not an initrd with exit code 2', async () => {
+  it('refuses a file that is neither an initrd nor an image with exit code 2', async () => {
     const r = await runCli(['inspect', 'not-an-initrd'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('not an initrd');
+    expect(r.stderr).toContain('[INSPECT_UNKNOWN_FILE]');
+    expect(r.stderr).toContain('is not a file ucvm inspects');
+    // The hint lists what inspect reads.
+    expect(r.stderr).toMatch(/hint: ucvm inspect reads: ISO 9660 .*qcow2.*initrds/);
   });
 });
 

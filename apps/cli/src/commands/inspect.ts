@@ -1,31 +1,60 @@
 import { resolve } from 'node:path';
+import { detectFormat, gzipHoldsTar, INSPECTABLE_KINDS } from '@ucvm/images';
 import { detectCompression, type InitrdInspection, inspectInitrd } from '@ucvm/initrd';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { renderImage } from '../inspect/render.js';
+import { inspectImageFile } from '../inspect/report.js';
+import { readImageTrailers } from '../inspect/trailers.js';
 import type { CliIo } from '../io.js';
 import { readInputFile } from '../read-input.js';
 
-/** `ucvm inspect FILE` (build.md §8): what is inside an initrd (images and update packs later). */
+/** Largest file inspect reads (images are ~24 MiB; an OVA with its scratch disk stays small). */
+const MAX_INSPECT_BYTES = 2 * 1024 ** 3;
+
+/**
+ * `ucvm inspect FILE` (build.md §8): what is inside an initrd, an image (iso, hdd, hvm, fat,
+ * vhd, qcow2, vdi, vmdk), an update pack or an archive (GCE tar.gz, ova, box). The kind comes
+ * from the bytes, never from the name.
+ */
 export function registerInspect(program: Command, io: CliIo): void {
   program
     .command('inspect')
-    .description('show what is inside an initrd: versions, sizes per component, modules, tree')
-    .argument('<file>', 'initrd.<strong> (xz, gzip, zstd or plain cpio)')
+    .description(
+      'show what is inside an initrd, image, update pack or archive: partitions, file trees, boot configuration, versions, trailers',
+    )
+    .argument(
+      '<file>',
+      'initrd.*, ucernvm.*.tar, or an image: .iso .hdd .hvm .fat .vhd .qcow2 .vdi .vmdk .tar.gz .ova .box',
+    )
     .option('--tree', 'list every entry')
     .option('--json', 'print the inspection as JSON')
     .action(async (file: string, opts: { tree?: boolean; json?: boolean }) => {
-      const bytes = await readInputFile(io.cwd, file);
-      if (detectCompression(bytes) === undefined) {
-        throw new CliError(
-          'INSPECT_UNKNOWN_FILE',
-          `${resolve(io.cwd, file)} is not an initrd (no cpio, gzip, xz or zstd signature)`,
-          'ucvm inspect reads initrd files; images and update packs are not supported yet',
-          2,
+      const bytes = await readInputFile(io.cwd, file, MAX_INSPECT_BYTES);
+      const trailers = readImageTrailers(bytes);
+      const image = trailers ? bytes.subarray(0, trailers.imageLength) : bytes;
+      const format = detectFormat(image);
+      const isImage = format !== undefined && (format !== 'gzip' || gzipHoldsTar(image));
+      if (!isImage) {
+        if (detectCompression(bytes) === undefined) {
+          throw new CliError(
+            'INSPECT_UNKNOWN_FILE',
+            `${resolve(io.cwd, file)} is not a file ucvm inspects (no image, archive or initrd signature)`,
+            `ucvm inspect reads: ${INSPECTABLE_KINDS}, and initrds (cpio, gzip, xz, zstd)`,
+            2,
+          );
+        }
+        const seen = await inspectInitrd(bytes);
+        io.stdout(
+          opts.json ? `${JSON.stringify(seen, null, 2)}\n` : describe(seen, Boolean(opts.tree)),
         );
+        return;
       }
-      const seen = await inspectInitrd(bytes);
+      const report = await inspectImageFile(file, bytes, trailers ?? null);
       io.stdout(
-        opts.json ? `${JSON.stringify(seen, null, 2)}\n` : describe(seen, Boolean(opts.tree)),
+        opts.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : renderImage(report, Boolean(opts.tree)),
       );
     });
 }
