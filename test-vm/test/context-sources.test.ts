@@ -47,6 +47,34 @@ nocloud_key=kept for the OS
 [ucernvm-end]
 `;
 
+const CONFIG_DRIVE_USER_DATA = [
+  'Content-Type: multipart/mixed; boundary="==ucvm-test=="',
+  'MIME-Version: 1.0',
+  '',
+  '--==ucvm-test==',
+  'Content-Type: text/cloud-config; charset="us-ascii"',
+  '',
+  '#cloud-config',
+  'hostname: ucvm-test',
+  '--==ucvm-test==',
+  'Content-Type: text/plain; charset="us-ascii"',
+  '',
+  '[ucernvm-begin]',
+  'cvmfs_server=cd-s1.test;cd-s2.test',
+  'cvmfs_http_proxy=http://cd-proxy.test:3128',
+  'cvmfs_tag=cd-tag',
+  'hostname_hint=config-2',
+  '[ucernvm-end]',
+  '--==ucvm-test==--',
+  '',
+].join('\n');
+
+const EXTRA_USER_DATA =
+  '[ucernvm-begin]\ncvmfs_http_proxy=http://extra-proxy.test:3128;DIRECT\nextra_key=from the partition\n[ucernvm-end]\n';
+
+const EC2_USER_DATA =
+  '[ucernvm-begin]\ncvmfs_server=ec2-s1.test:8080\ncvmfs_http_proxy=DIRECT\n[ucernvm-end]\n';
+
 describe('contextualisation in QEMU (testing.md §4 scenario 6, issue #6)', () => {
   it(
     'NoCloud cidata: the block configures CernVM-FS; a second boot restores the context without fetching',
@@ -141,5 +169,123 @@ describe('contextualisation in QEMU (testing.md §4 scenario 6, issue #6)', () =
       });
     },
     2 * BOOT_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'config-2 user data and an extra-user-data partition: kernel < user data < extra, config-2 before cidata',
+    async () => {
+      await withVmRun('context-configdrive-extra', async (run) => {
+        const osDisk = await buildTestOsDisk(run.dir, { cernvmPath: built.branch.path });
+        const scratch = await blankDisk(run.dir);
+        const configDrive = await buildConfigDrive(run.dir, CONFIG_DRIVE_USER_DATA);
+        // Also present, but later in the source order (runtime.md §3 05 table): not used.
+        const cidata = await buildNoCloudIso(
+          run.dir,
+          '[ucernvm-begin]\ncvmfs_server=must-not-win.test\n[ucernvm-end]\n',
+        );
+        const extra = await buildExtraPartitionDisk(run.dir, {
+          'extra-user-data': EXTRA_USER_DATA,
+        });
+        const boot = await bootContext(run, built, {
+          label: 'context-configdrive-extra',
+          drives: [
+            { file: osDisk, interface: 'virtio', mode: 'readonly' },
+            { file: scratch, interface: 'virtio', mode: 'readwrite' },
+            { file: configDrive, interface: 'virtio', mode: 'readonly' },
+            { file: cidata, interface: 'virtio', mode: 'readonly' },
+            { file: extra, interface: 'virtio', mode: 'readonly' },
+          ],
+          append: [
+            'ucvm_net=off',
+            // kernel parameters that user data overrides (runtime.md §2 precedence)
+            'cvmfs_server=kernel-s1.test',
+            'cvmfs_proxy=http://kernel-proxy.test:3128',
+            'cvmfs_repository_tag=kernel-tag',
+          ],
+        });
+        expect(boot.stages['05-metadata']).toBe(
+          `[ucvm] 05-metadata: ok source=ConfigDrive bytes=${Buffer.byteLength(CONFIG_DRIVE_USER_DATA)}`,
+        );
+        expect(boot.stages['06-extracontext']).toBe(
+          '[ucvm] 06-extracontext: ok extra=vde1 pickup=none keys=5 warnings=0',
+        );
+        expect(boot.stages['14-cvmfs']).toBe(
+          `[ucvm] 14-cvmfs: ok ${repo} rev ${OS_ROOT_HASH} tag cd-tag (fresh)`,
+        );
+        const [m] = standinMounts(boot.report.standinRecord);
+        // servers and tag: user data beats the kernel; proxy: extra user data beats both
+        expect(m?.get('CVMFS_SERVER_URL')).toBe(urls('cd-s1.test', 'cd-s2.test'));
+        expect(m?.get('CVMFS_HTTP_PROXY')).toBe('http://extra-proxy.test:3128;DIRECT');
+        expect(m?.get('CVMFS_REPOSITORY_TAG')).toBe('cd-tag');
+        // no PAC key anywhere: the built-in WPAD list (runtime.md §5.1)
+        expect(m?.get('CVMFS_PAC_URLS')).toMatch(
+          /^http:\/\/grid-wpad\/wpad\.dat;http:\/\/wpad\/wpad\.dat;/,
+        );
+        // The OS sees the extra user data (runtime.md §6.6), byte for byte.
+        // (The report's first-line field is not compared: the test OS's busybox `tr` lacks
+        // character classes, so `tr -cd '[:print:]'` mangles it.)
+        expect(boot.report.extraUserData?.sha256).toBe(
+          createHash('sha256').update(EXTRA_USER_DATA).digest('hex'),
+        );
+        expect(boot.report.bootstrap?.['ucontext-keys']?.trim().split(' ')).toEqual([
+          'CVMFS_HTTP_PROXY',
+          'CVMFS_SERVER',
+          'CVMFS_TAG',
+          'EXTRA_KEY',
+          'HOSTNAME_HINT',
+        ]);
+        const fs = await openScratch(scratch, run.dir, 'after');
+        expect(await fs.cat('/context/source')).toBe('ConfigDrive\n');
+        expect(await fs.cat('/context/extra-user-data')).toBe(EXTRA_USER_DATA);
+        expect(await fs.cat('/context/extra-ucontext')).toBe(
+          "# ucvm-context 1\n_UCONTEXT_CVMFS_HTTP_PROXY='http://extra-proxy.test:3128;DIRECT'\n_UCONTEXT_EXTRA_KEY='from the partition'\n",
+        );
+        expect(await fs.cat('/persistent/cernvm/extra-user-data')).toBe(EXTRA_USER_DATA);
+      });
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'EC2 IMDSv2 on 169.254.169.254 through guestfwd (cmd: responder, restrict=on)',
+    async () => {
+      await withVmRun('context-ec2-imdsv2', async (run) => {
+        const osDisk = await buildTestOsDisk(run.dir, { cernvmPath: built.branch.path });
+        const scratch = await blankDisk(run.dir);
+        const ec2 = MetadataService.create(run.dir, 'ec2', ec2Routes(EC2_USER_DATA));
+        const boot = await bootContext(run, built, {
+          label: 'context-ec2-imdsv2',
+          drives: [
+            { file: osDisk, interface: 'virtio', mode: 'readonly' },
+            { file: scratch, interface: 'virtio', mode: 'readwrite' },
+          ],
+          append: [],
+          network: ec2.network(),
+        });
+        expect(boot.lines.find((l) => l.startsWith('[ucvm] 03-network:'))).toMatch(
+          /: ok dhcp eth0 169\.254\.\d+\.\d+\/16$/,
+        );
+        expect(boot.stages['05-metadata']).toBe(
+          `[ucvm] 05-metadata: ok source=EC2 bytes=${Buffer.byteLength(EC2_USER_DATA)}`,
+        );
+        const [m] = standinMounts(boot.report.standinRecord);
+        expect(m?.get('CVMFS_SERVER_URL')).toBe(urls('ec2-s1.test:8080'));
+        expect(m?.get('CVMFS_HTTP_PROXY')).toBe('DIRECT');
+        // The EC2 conversation: a token by PUT (with its TTL header), then every GET with it.
+        const served = ec2.requests().filter((r) => r.path.startsWith('/latest/'));
+        expect(served.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+          'PUT /latest/api/token 200',
+          'GET /latest/meta-data/instance-id 200',
+          'GET /latest/user-data 200',
+        ]);
+        expect(served[0]?.headers['x-aws-ec2-metadata-token-ttl-seconds']).toBe('300');
+        for (const r of served.slice(1))
+          expect(r.headers['x-aws-ec2-metadata-token']).toBe(EC2_TOKEN);
+        const fs = await openScratch(scratch, run.dir, 'after');
+        expect(await fs.cat('/context/source')).toBe('EC2\n');
+        expect(await fs.cat('/context/user-data')).toBe(EC2_USER_DATA);
+      });
+    },
+    BOOT_TEST_TIMEOUT_MS,
   );
 });
