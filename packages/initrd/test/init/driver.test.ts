@@ -53,6 +53,48 @@ describe('kernel command line (§2)', () => {
     );
     expect(s.stdout).toContain('[ucvm] 00-setup: info cvmssh is not supported; ignored');
   });
+  it('ucvm_metadata and ucvm_meta_addr: invalid values warn in 00-setup, 05 applies the default', () => {
+    const ALL = 'configdrive nocloud opennebula vsphere azure gce openstack ec2 cloudstack';
+    const cases: [string, boolean][] = [
+      ['ucvm_metadata=auto ucvm_meta_addr=10.0.0.1', true],
+      ['ucvm_metadata=none ucvm_meta_addr=10.0.0.1:8080', true],
+      ['ucvm_metadata=nocloud,ec2', true],
+      ['ucvm_metadata=ec2,bogus', false],
+      ['ucvm_metadata=EC2', false],
+      ['ucvm_metadata=ec2,', false],
+      ['ucvm_metadata=ec2,,gce', false],
+      ['ucvm_metadata=', false],
+      ['ucvm_metadata=*', false],
+    ];
+    for (const [cmdline, valid] of cases) {
+      fx = new Fixture({ cmdline });
+      const r = fx.sh('ucvm_params_invalid; stage_meta_ids; echo "rc=$?"', {
+        stages: ['05-metadata'],
+      });
+      const [bad, ids, rc] = r.stdout.split('\n');
+      expect(bad, cmdline).toBe(valid ? '' : 'ucvm_metadata');
+      expect(rc, cmdline).toBe(valid ? 'rc=0' : 'rc=1');
+      if (!valid) expect(ids, cmdline).toBe(ALL);
+      fx.cleanup();
+    }
+    for (const addr of ['1.2.3', '1.2.3.4:0', '1.2.3.4:80:1', '256.1.1.1', 'a.b.c.d', '1.2.3.4:']) {
+      fx = new Fixture({ cmdline: `ucvm_meta_addr=${addr}` });
+      const r = fx.sh('ucvm_params_invalid; stage_meta_addr; echo "rc=$?"', {
+        stages: ['05-metadata'],
+      });
+      expect(r.stdout, addr).toBe('ucvm_meta_addr\n169.254.169.254:80\nrc=1\n');
+      fx.cleanup();
+    }
+    fx = new Fixture({ cmdline: 'ucvm_metadata=ec2,bogus ucvm_meta_addr=1.2.3:80' });
+    expect(fx.stage('00-setup').stdout).toContain(
+      '[ucvm] 00-setup: warn version 2026.01-1; invalid parameters: ucvm_metadata ucvm_meta_addr',
+    );
+    // lib.sh's id list is 05's
+    expect(
+      fx.sh('[ "$UCVM_META_IDS" = "$STAGE_META_IDS" ] && echo same', { stages: ['05-metadata'] })
+        .stdout,
+    ).toBe('same\n');
+  });
 });
 
 describe('00-setup and console lines (§1.4)', () => {

@@ -340,6 +340,10 @@ ucvm_param_enum() {
 	echo "$def"
 }
 
+# Source ids of the §3 05 table in their order (05-metadata's STAGE_META_IDS
+# is the same list; a test keeps them equal).
+UCVM_META_IDS='configdrive nocloud opennebula vsphere azure gce openstack ec2 cloudstack'
+
 # ucvm_params_invalid — names of given parameters whose value is invalid (§2:
 # ignored, default applies, 00-setup warns). Only parameters with a closed
 # syntax are checked here; host lists are checked by their stage.
@@ -358,12 +362,26 @@ ucvm_params_invalid() {
 		dev)
 			case "$v" in /dev/*/* | /dev/ | /dev/. | /dev/..) ;; /dev/?*) return 0 ;; esac
 			;;
+		metaids) # auto | none | ids of the §3 05 table, comma-separated
+			case "$v" in auto | none) return 0 ;; '' | *[!a-z0-9,]*) v='' ;; esac
+			[ -n "$v" ] && printf '%s\n' "$v" | awk -F, -v ids=" $UCVM_META_IDS " '{
+				for (i = 1; i <= NF; i++) if (!index(ids, " " $i " ")) exit 1
+				ok = 1 } END { exit !ok }' && return 0
+			;;
+		ipport) # <ipv4>[:<port>]
+			printf '%s\n' "$v" | awk -F: 'NF <= 2 && split($1, q, ".") == 4 {
+				for (i = 1; i <= 4; i++) if (q[i] !~ /^[0-9]+$/ || q[i] > 255) exit 1
+				if (NF == 2 && ($2 !~ /^[0-9]+$/ || $2 < 1 || $2 > 65535)) exit 1
+				ok = 1 } END { exit !ok }' && return 0
+			;;
 		esac
 		bad="$bad $n"
 	}
 	ucvm__chk ucvm_panic enum shell reboot poweroff
 	ucvm__chk ucvm_panic_delay uint 0 3600
 	ucvm__chk ucvm_meta_timeout uint 5 600
+	ucvm__chk ucvm_metadata metaids
+	ucvm__chk ucvm_meta_addr ipport
 	ucvm__chk ucvm_net enum auto off
 	ucvm__chk ucvm_dhcp_timeout uint 5 300
 	ucvm__chk ucvm_mtu uint 576 9000

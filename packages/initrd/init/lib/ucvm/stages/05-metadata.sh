@@ -41,6 +41,8 @@ stage_meta_ids() {
 	auto) echo "$STAGE_META_IDS"; return 0 ;;
 	none) echo ''; return 0 ;;
 	esac
+	# an empty entry makes the value invalid too (as 00-setup's check says)
+	case ",$v," in *,,*) echo "$STAGE_META_IDS"; return 1 ;; esac
 	for id in $(printf '%s\n' "$v" | tr ',' ' '); do
 		case " $STAGE_META_IDS " in
 		*" $id "*) case " $out " in *" $id "*) ;; *) out="$out $id" ;; esac ;;
