@@ -211,6 +211,26 @@ describe('inspectImage', () => {
     expect(treePaths(i)).toEqual(mdirPaths(`${diskPath}@@1M`));
   });
 
+  it('dynamic VHD (via qemu-img vpc): footer type dynamic, content as the raw disk', async () => {
+    const v = join(dir, 'dynamic.vhd');
+    run('qemu-img', [
+      'convert',
+      '-f',
+      'raw',
+      '-O',
+      'vpc',
+      '-o',
+      'subformat=dynamic,force_size=on',
+      diskPath,
+      v,
+    ]);
+    const i = await inspectImage(readFileSync(v));
+    expect(i.kind).toBe('vhd');
+    expect(i.container!.fields.type).toBe('dynamic');
+    expect(asSfdisk(i)).toEqual(sfdisk(diskPath).partitions.map(({ node: _n, ...p }) => p));
+    expect(treePaths(i)).toEqual(mdirPaths(`${diskPath}@@1M`));
+  });
+
   it('GCE tar.gz: the members GNU tar lists, the disk.raw inside inspected', async () => {
     const gz = gceTarGz(disk, { sourceDateEpoch: EPOCH });
     const p = file('disk.tar.gz', gz);
