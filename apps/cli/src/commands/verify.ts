@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { loadConfig } from '@ucvm/components';
-import { type SignerIdentity, type TrailerCheck, verifyTrailers } from '@ucvm/signing';
+import {
+  readTrailers,
+  type SignerIdentity,
+  type TrailerCheck,
+  verifyTrailers,
+} from '@ucvm/signing';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -20,6 +25,7 @@ interface VerifyOptions {
   subject?: string;
   config?: string;
   json?: boolean;
+  howto?: boolean;
 }
 
 export interface VerifyCheck {
@@ -97,9 +103,26 @@ export function registerVerify(program: Command, io: CliIo): void {
     )
     .option('--config <file>', 'configuration file for the signing.caBundle/subject defaults')
     .option('--json', 'print the checks as JSON')
+    .option(
+      '--howto',
+      "print the trailer's howto-verify steps (verify by hand with openssl) and stop",
+    )
     .action(async (file: string, opts: VerifyOptions) => {
       const path = resolve(io.cwd, file);
       const bytes = await readInputFile(io.cwd, file, 2 ** 31 - 1);
+      if (opts.howto) {
+        const steps = readTrailers(bytes)?.signature['howto-verify'];
+        if (!steps) {
+          throw new CliError(
+            'E_NO_TRAILER',
+            `${path} has no signature trailer with howto-verify steps`,
+            'only signed images carry them',
+            1,
+          );
+        }
+        io.stdout(steps.endsWith('\n') ? steps : `${steps}\n`);
+        return;
+      }
       const loaded =
         opts.ca === undefined || opts.subject === undefined
           ? await loadConfig({ ...(opts.config ? { path: opts.config } : {}), cwd: io.cwd })
