@@ -173,6 +173,11 @@ describe('RSA signer (root CA → signer)', () => {
     });
   });
 
+  it('trusts a signing certificate pinned in the bundle itself', async () => {
+    const s = await signed(rsa);
+    expect(verdict(s, { caBundle: pki.read(pki.rsaCert) })).toEqual({ ok: true, fails: [] });
+  });
+
   it('refuses a CA bundle without certificates (a usage error)', async () => {
     const s = await signed(rsa);
     expect(() => verifyTrailers(s, { caBundle: 'not a pem' })).toThrow(
@@ -201,6 +206,12 @@ describe('ECDSA signer (root CA → intermediate → signer)', () => {
     const h = howto(a, pki.rootCa);
     expect(h.out).toContain('Verified OK');
     expect(h.code).toBe(0);
+    // Without the intermediate in the trailer, the root alone does not reach the signer.
+    const leafOnly = localSigner({
+      key: pki.read(pki.ecKey),
+      certificate: pki.read(pki.ecChain).split(/(?<=-----END CERTIFICATE-----\n)/)[0] as string,
+    });
+    expect(verdict(await signed(leafOnly)).fails).toEqual(['CHAIN_UNTRUSTED']);
     a[5] = (a[5] as number) ^ 0x80;
     expect(verdict(a).fails).toEqual(['SIGNATURE_BAD']);
     expect(howto(a, pki.rootCa).code).not.toBe(0);
