@@ -118,9 +118,11 @@ export function verifyTrailers(bytes: Uint8Array, opts: VerifyOptions = {}): Tra
     message: `${t.metadata['ucernvm-version']}, ${t.metadata['os-repo']} at ${t.metadata.snapshot}; image ${t.imageLength} bytes`,
   });
 
-  const signature = Buffer.from(t.signature.signature, 'base64');
+  // Base64 may be wrapped (as `openssl base64` writes it); anything else is not a signature.
+  const base64 = t.signature.signature.replace(/\s+/g, '');
+  const signature = Buffer.from(base64, 'base64');
   const signedOk =
-    /^[A-Za-z0-9+/]+={0,2}$/.test(t.signature.signature) &&
+    /^[A-Za-z0-9+/]+={0,2}$/.test(base64) &&
     checkSignature([bytes.subarray(0, t.signatureOffset)], signature, leaf);
   checks.push(
     signedOk

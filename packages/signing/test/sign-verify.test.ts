@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   commandSigner,
+  encodeSignatureBlock,
   HOWTO_VERIFY,
   localSigner,
   readTrailers,
+  type SignatureBlock,
   type Signer,
   SigningError,
   signImage,
@@ -171,6 +173,18 @@ describe('RSA signer (root CA → signer)', () => {
       ok: false,
       fails: ['TRAILER_TRUNCATED'],
     });
+  });
+
+  it('reads a signature wrapped at 64 columns as openssl base64 writes it', async () => {
+    const s = await signed(rsa);
+    const t = readTrailers(s);
+    const wrapped = t?.signature.signature.replace(/(.{64})/g, '$1\n') as string;
+    const block = Buffer.from(
+      encodeSignatureBlock({ ...(t?.signature as SignatureBlock), signature: wrapped }),
+    );
+    const again = Buffer.concat([s.subarray(0, t?.signatureOffset), block]);
+    expect(Buffer.compare(again, s)).not.toBe(0);
+    expect(verdict(again)).toEqual({ ok: true, fails: [] });
   });
 
   it('trusts a signing certificate pinned in the bundle itself', async () => {
