@@ -10,6 +10,7 @@ import { writeFixedVhd } from '../derived/vhd.js';
 import { writeFat } from '../fat/writer.js';
 import { writeIso } from '../iso9660/writer.js';
 import { concatChunks } from '../output.js';
+import { GPT_TYPE, writeGpt } from '../partition/gpt.js';
 import { writeMbr } from '../partition/mbr.js';
 import { writeUstar } from '../tar/ustar.js';
 import type { TreeEntry } from '../tree.js';
@@ -129,6 +130,37 @@ describe('inspectImage', () => {
     });
     // The configuration text is the file's, byte for byte (mtype is the other reader).
     expect(cfg.text).toBe(run('mtype', ['-i', `${diskPath}@@1M`, '::/isolinux/syslinux.cfg']));
+  });
+
+  it('GPT disk: the table as sfdisk reads it, the FAT in the ESP as mdir lists it', async () => {
+    const sectors = 40 * 2048;
+    const fs = writeFat(tree, { sizeBytes: 16 * MiB, sourceDateEpoch: EPOCH, hiddenSectors: 2048 });
+    const g = writeGpt({
+      diskSectors: sectors,
+      seed: 'inspect-gpt',
+      partitions: [
+        { type: GPT_TYPE.efiSystem, start: 2048, sectors: fs.length / 512, name: 'EFI system' },
+        { type: GPT_TYPE.linuxFilesystem, start: 36 * 2048, sectors: 2048, name: 'scratch' },
+      ],
+    });
+    const img = new Uint8Array(sectors * 512);
+    img.set(g.primary, 0);
+    img.set(fs, MiB);
+    img.set(g.backup, img.length - g.backup.length);
+    const p = file('gpt.img', img);
+    const i = await inspectImage(img);
+    const t = JSON.parse(run('sfdisk', ['--json', p])).partitiontable as {
+      label: string;
+      id: string;
+      partitions: { start: number; size: number; type: string; name: string }[];
+    };
+    expect(i.partitionTable!.scheme).toBe(t.label);
+    expect(i.partitionTable!.diskId).toBe(t.id);
+    expect(i.partitionTable!.partitions.map((x) => [x.start, x.sectors, x.type, x.name])).toEqual(
+      t.partitions.map((x) => [x.start, x.size, x.type, x.name]),
+    );
+    expect(i.partitionTable!.partitions[0]!.typeName).toBe('EFI System');
+    expect(treePaths(i)).toEqual(mdirPaths(`${p}@@1M`));
   });
 
   it('bare FAT: geometry and the tree mdir lists', async () => {
