@@ -16,7 +16,12 @@ import {
   buildNoCloudIso,
 } from './fixtures/context-disks.js';
 import { openScratch } from './fixtures/context-scratch.js';
-import { EC2_TOKEN, ec2Routes, MetadataService } from './fixtures/context-services.js';
+import {
+  EC2_TOKEN,
+  ec2Routes,
+  MetadataService,
+  openstackRoutes,
+} from './fixtures/context-services.js';
 import { type TestInitrd, testInitrd } from './fixtures/init-initrd.js';
 import { buildTestOsDisk, OS_ROOT_HASH } from './fixtures/test-os.js';
 
@@ -71,6 +76,10 @@ const CONFIG_DRIVE_USER_DATA = [
 
 const EXTRA_USER_DATA =
   '[ucernvm-begin]\ncvmfs_http_proxy=http://extra-proxy.test:3128;DIRECT\nextra_key=from the partition\n[ucernvm-end]\n';
+
+const block = (...lines: string[]) => `[ucernvm-begin]\n${lines.join('\n')}\n[ucernvm-end]\n`;
+
+const OPENSTACK_USER_DATA = block('cvmfs_server=openstack-s1.test', 'cvmfs_tag=openstack-tag');
 
 const EC2_USER_DATA =
   '[ucernvm-begin]\ncvmfs_server=ec2-s1.test:8080\ncvmfs_http_proxy=DIRECT\n[ucernvm-end]\n';
@@ -284,6 +293,43 @@ describe('contextualisation in QEMU (testing.md §4 scenario 6, issue #6)', () =
         const fs = await openScratch(scratch, run.dir, 'after');
         expect(await fs.cat('/context/source')).toBe('EC2\n');
         expect(await fs.cat('/context/user-data')).toBe(EC2_USER_DATA);
+      });
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'OpenStack metadata service: tried before EC2 on the same address (runtime.md §3 05 item 2)',
+    async () => {
+      await withVmRun('context-openstack', async (run) => {
+        const osDisk = await buildTestOsDisk(run.dir, { cernvmPath: built.branch.path });
+        const scratch = await blankDisk(run.dir);
+        // OpenStack also serves the EC2-style paths; their user data must not be taken.
+        const svc = MetadataService.create(run.dir, 'openstack', {
+          ...ec2Routes(EC2_USER_DATA),
+          ...openstackRoutes(OPENSTACK_USER_DATA),
+        });
+        const boot = await bootContext(run, built, {
+          label: 'context-openstack',
+          drives: [
+            { file: osDisk, interface: 'virtio', mode: 'readonly' },
+            { file: scratch, interface: 'virtio', mode: 'readwrite' },
+          ],
+          append: [],
+          network: svc.network(),
+        });
+        expect(boot.stages['05-metadata']).toBe(
+          `[ucvm] 05-metadata: ok source=OpenStack bytes=${Buffer.byteLength(OPENSTACK_USER_DATA)}`,
+        );
+        const [m] = standinMounts(boot.report.standinRecord);
+        expect(m?.get('CVMFS_SERVER_URL')).toBe(urls('openstack-s1.test'));
+        expect(m?.get('CVMFS_REPOSITORY_TAG')).toBe('openstack-tag');
+        const served = svc.requests();
+        expect(served.filter((r) => r.path.startsWith('/openstack/')).map((r) => r.path)).toEqual([
+          '/openstack/latest/meta_data.json',
+          '/openstack/latest/user_data',
+        ]);
+        expect(served.filter((r) => r.path.startsWith('/latest/'))).toEqual([]);
       });
     },
     BOOT_TEST_TIMEOUT_MS,
