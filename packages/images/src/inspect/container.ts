@@ -10,8 +10,8 @@ import type { ContainerInfo } from './types.js';
 //   0 magic "QFI\xfb"  4 version  8 backing_file_offset (8)  16 backing_file_size  20
 //   cluster_bits  24 size (8)  32 crypt_method  36 l1_size  ... v3: 72 incompatible_features (8)
 // VDI header (qemu block/vdi.c VdiHeader, little-endian):
-//   0x40 signature  0x44 version  0x4C image_type (1 dynamic, 2 static)  0x170 disk_size (8)
-//   0x178 block_size  0x180 blocks_in_image  0x184 blocks_allocated  0x188 uuid_image (16)
+//   0x40 signature  0x44 version  0x4C image_type (1 dynamic, 2 static)  0x158 offset_data
+//   0x170 disk_size (8)  0x178 block_size  0x17C block_extra  0x180 blocks_in_image  0x184 blocks_allocated  0x188 uuid_image (16)
 // VMDK sparse extent header (VMware Virtual Disk Format 5.0, little-endian):
 //   0 "KDMV"  4 version  8 flags  12 capacity (8, sectors)  20 grainSize (8, sectors)
 //   28 descriptorOffset (8)  36 descriptorSize (8)  ...  77 compressAlgorithm (2, 1 = deflate)
@@ -52,6 +52,17 @@ export function qcow2Info(bytes: Uint8Array): ContainerInfo {
 export function vdiInfo(bytes: Uint8Array): ContainerInfo {
   const b = need(bytes, 0x1c8, 'VDI');
   const type = b.readUInt32LE(0x4c);
+  // 0x158 offset_data: allocated blocks follow it, each block_size (+ block_extra) bytes.
+  const end =
+    b.readUInt32LE(0x158) + b.readUInt32LE(0x184) * (b.readUInt32LE(0x178) + b.readUInt32LE(0x17c));
+  if (end > bytes.length) {
+    throw new ImagesError(
+      'INSPECT_TRUNCATED',
+      `the VDI's ${b.readUInt32LE(0x184)} allocated blocks end at byte ${end}; the file has ${bytes.length}`,
+      'the file was cut: copy or download it again',
+      1,
+    );
+  }
   return {
     format: 'vdi',
     virtualSize: Number(b.readBigUInt64LE(0x170)),

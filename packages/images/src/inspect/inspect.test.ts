@@ -16,6 +16,7 @@ import { writeUstar } from '../tar/ustar.js';
 import type { TreeEntry } from '../tree.js';
 import { detectFormat } from './detect.js';
 import { gzipHoldsTar, inspectImage } from './inspect.js';
+import { qemuImgToRaw } from './qemu-raw.js';
 import type { ImageInspection } from './types.js';
 
 // inspectImage on images made by our writers, each answer checked against a reader that is
@@ -398,5 +399,28 @@ describe('inspectImage', () => {
     await expect(inspectImage(gz.subarray(0, gz.length >> 1))).rejects.toMatchObject({
       code: 'INSPECT_TRUNCATED',
     });
+    for (const [format, code, opts] of [
+      ['qcow2', 'INSPECT_QEMU_IMG_FAILED', []],
+      ['vmdk', 'INSPECT_QEMU_IMG_FAILED', ['-o', 'subformat=streamOptimized']],
+      ['vdi', 'INSPECT_TRUNCATED', []],
+    ] as const) {
+      const q = join(dir, `cut-source.${format}`);
+      run('qemu-img', ['convert', '-f', 'raw', '-O', format, ...opts, diskPath, q]);
+      const whole = readFileSync(q);
+      await expect(
+        inspectImage(whole.subarray(0, whole.length >> 1)),
+        format,
+      ).rejects.toMatchObject({
+        code,
+        exitCode: 1,
+      });
+    }
+    const qcow2 = readFileSync(join(dir, 'cut-source.qcow2'));
+    // Without qemu-img the message names the package to install.
+    await expect(
+      inspectImage(qcow2, {
+        toRaw: (b, f) => qemuImgToRaw(b, f, { qemuImg: '/nonexistent/qemu-img' }),
+      }),
+    ).rejects.toMatchObject({ code: 'TOOL_MISSING', hint: expect.stringContaining('qemu-utils') });
   });
 });

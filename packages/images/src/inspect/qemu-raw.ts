@@ -30,6 +30,26 @@ export async function qemuImgToRaw(
     const input = join(work, `disk.${format}`);
     const output = join(work, 'disk.raw');
     await writeFile(input, bytes);
+    // convert reads past a cut file as zeros; check finds it (qcow2, vmdk: offsets beyond
+    // EOF). Exit 3 means leaked clusters only, harmless for reading.
+    if (format === 'qcow2' || format === 'vmdk') {
+      const c = await execa(qemuImg, ['check', '-q', '-f', format, input], {
+        env: { LC_ALL: 'C' },
+        extendEnv: true,
+        timeout: opts.timeoutMs ?? 120_000,
+        stdin: 'ignore',
+        reject: false,
+      });
+      if (c.exitCode !== 0 && c.exitCode !== 3) {
+        const first = `${c.stderr}\n${c.stdout}`.trim().split('\n')[0] ?? '';
+        throw new ImagesError(
+          'INSPECT_QEMU_IMG_FAILED',
+          `qemu-img check finds the ${format} image damaged (exit ${c.exitCode}): ${first}`,
+          'the file is damaged or cut: copy or download it again',
+          1,
+        );
+      }
+    }
     try {
       await execa(qemuImg, ['convert', '-q', '-f', format, '-O', 'raw', input, output], {
         env: { LC_ALL: 'C' },
