@@ -323,6 +323,39 @@ describe('ucvm build with signing configured', () => {
     );
     expect(r.code).toBe(2);
   }, 300_000);
+
+  it('ucvm image signs with the same configuration: the same bytes as the built, signed hdd', async () => {
+    const t = join(work, 'pack');
+    mkdirSync(t);
+    execFileSync('tar', ['-xf', join(dir, `ucernvm.${STRONG}.tar`), '-C', t]);
+    const kernel = readdirSync(t).find((n) => n.startsWith('vmlinuz-'));
+    expect(kernel).toBeDefined();
+    const single = join(work, 'single');
+    mkdirSync(single);
+    const r = await ucvm([
+      'image',
+      '--cvmfs-standin',
+      '--branch',
+      'prod',
+      '--format',
+      'hdd',
+      '--initrd',
+      join(dir, `initrd.${STRONG}`),
+      '--kernel',
+      join(t, kernel as string),
+      '--out',
+      single,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      signed: true,
+      signer: { subject: 'O=ucvm test, CN=release signer' },
+    });
+    const name = `ucernvm-prod.${STRONG}.hdd`;
+    expect(Buffer.compare(readFileSync(join(single, name)), readFileSync(product('hdd')))).toBe(0);
+    expect(readdirSync(single).sort()).toEqual([name, `${name}.sha256`]);
+  }, 120_000);
 });
 
 describe('sign step with a signer command', () => {

@@ -7,6 +7,7 @@ import { prepareInputs } from '../build/inputs.js';
 import { loadLoaderFiles } from '../build/loaders.js';
 import { imageName, outputDirName } from '../build/names.js';
 import { buildEfiLoaderBytes } from '../build/pipeline.js';
+import { loadSigning, signStep } from '../build/sign-step.js';
 import { STANDIN_WARNING } from '../build/standin.js';
 import { writeChecksum } from '../build/state.js';
 import { checkTools, TOOLS } from '../build/tools.js';
@@ -122,7 +123,11 @@ export function registerImage(program: Command, io: CliIo): void {
         ldlinuxC32: loaders.ldlinuxC32,
         efiLoader: await buildEfiLoaderBytes(branch, inputs.config, loaders),
       });
-      await writeImage(format, out, tree, loaders, inputs.sourceDateEpoch);
+      // A configured signer signs iso and hdd here exactly as in `ucvm build` (build.md §7).
+      const sign = signStep(await loadSigning(inputs.loaded), format, branch, strong);
+      const write = (path: string) =>
+        writeImage(format, path, tree, loaders, inputs.sourceDateEpoch);
+      await (sign ? sign.wrap(write) : write)(out);
       const sum = await sha256File(out);
       await writeChecksum(dirname(out), basename(out), sum.sha256);
       const result = {
@@ -132,6 +137,7 @@ export function registerImage(program: Command, io: CliIo): void {
         format,
         size: sum.size,
         sha256: sum.sha256,
+        ...(sign ? sign.manifest : {}),
       };
       io.stdout(
         opts.json
