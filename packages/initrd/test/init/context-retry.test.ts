@@ -165,4 +165,14 @@ describe('13-context: retry on a later boot', () => {
     expect(r.stdout).toContain('[ucvm] 13-context: ok source=(none) (restored)');
     expect(existsSync(join(fx.rw, 'context/ucontext'))).toBe(false);
   });
+
+  it('a write error on scratch panics (item 1 failure rule)', () => {
+    fx = new Fixture({ cmdline: 'ucvm_panic=poweroff ucvm_panic_delay=0' });
+    writeFileSync(join(fx.run, 'context/source'), 'NoCloud\n');
+    // scratch context/ cannot be created: a file is in its way
+    writeFileSync(join(fx.rw, 'context'), '');
+    const r = fx.stage('13-context', { before: 'UCVM_FIRST_BOOT=1' });
+    expect(r.stdout).toContain(`UCVM-PANIC: 13-context: cannot write ${fx.rw}/context`);
+    expect(fx.calls('poweroff')).toHaveLength(1);
+  });
 });
