@@ -43,14 +43,12 @@ export function selectBranches(config: UcvmConfig, names: readonly string[]): Br
   });
 }
 
-/** The formats to write now, and the configured ones this version cannot write yet. */
-export function selectFormats(
-  config: UcvmConfig,
-  names: readonly string[],
-): { formats: BuildFormat[]; later: string[] } {
+/** The formats to write, in writing order; an unknown name is a usage error. */
+export function selectFormats(config: UcvmConfig, names: readonly string[]): BuildFormat[] {
   const wanted = names.length > 0 ? [...new Set(names)] : config.formats;
+  const known: readonly string[] = [...BASE_FORMATS, ...DERIVED_FORMATS];
   for (const f of wanted) {
-    if (!(IMAGE_FORMATS as readonly string[]).includes(f)) {
+    if (!(IMAGE_FORMATS as readonly string[]).includes(f) || !known.includes(f)) {
       throw new CliError(
         'E_UNKNOWN_FORMAT',
         `--format ${JSON.stringify(f)} is not an image format`,
@@ -59,11 +57,7 @@ export function selectFormats(
       );
     }
   }
-  const known: readonly BuildFormat[] = [...BASE_FORMATS, ...DERIVED_FORMATS];
-  return {
-    formats: known.filter((f) => wanted.includes(f)),
-    later: wanted.filter((f) => !(known as readonly string[]).includes(f)),
-  };
+  return [...BASE_FORMATS, ...DERIVED_FORMATS].filter((f) => wanted.includes(f));
 }
 
 export function parseJobs(text: string | undefined): number {
@@ -133,7 +127,7 @@ export function registerBuild(program: Command, io: CliIo): void {
         beforeFetch: async (config) => {
           // Selections and host tools are checked before anything is fetched (build.md §7).
           selectBranches(config, opts.branch);
-          const { formats } = selectFormats(config, opts.format);
+          const formats = selectFormats(config, opts.format);
           const compression = parseCompression(opts.compression ?? config.compression);
           tools = await checkTools(neededTools(formats, compression), io.env);
         },
@@ -147,13 +141,7 @@ export function registerBuild(program: Command, io: CliIo): void {
       });
       const { config } = inputs;
       const branches = selectBranches(config, opts.branch);
-      const { formats, later } = selectFormats(config, opts.format);
-      for (const f of later) {
-        progress.emit({
-          event: 'note',
-          message: `format ${f} is not implemented yet in this version: skipped`,
-        });
-      }
+      const formats = selectFormats(config, opts.format);
       const compression = parseCompression(opts.compression ?? config.compression);
       const outRoot = opts.out
         ? resolve(io.cwd, opts.out)
