@@ -37,14 +37,12 @@ stage_context_persist() {
 # boot. Both stage files define stage_run too, so they are sourced in a
 # subshell. False when 05 is not in this build.
 stage_context_retry() {
-	local ctx="$1"
+	local ctx="$1" run="$UCVM_RUN/context" work="$UCVM_RUN/extra" meta_result='' parse_keys=0 parse_warnings=0
 	[ -f "$UCVM_LIBDIR/stages/05-metadata.sh" ] || { ucvm_info "05-metadata not in this build: no retry"; return 1; }
 	ucvm_info "no context found on an earlier boot: looking again"
 	(
-		run="$UCVM_RUN/context" work="$UCVM_RUN/extra"
 		# shellcheck source=lib/ucvm/stages/05-metadata.sh
 		. "$UCVM_LIBDIR/stages/05-metadata.sh"
-		meta_result=''
 		stage_meta_search
 		ucvm_info "$meta_result"
 		[ -f "$UCVM_LIBDIR/stages/06-extracontext.sh" ] || exit 0
@@ -54,7 +52,6 @@ stage_context_retry() {
 		mkdir -p "$work" || exit 1
 		# the joined chunks of the context boot are one chunk again ([UD §9] item 2)
 		[ ! -f "$ctx/extra-user-data" ] || cp "$ctx/extra-user-data" "$work/chunk.1" || exit 1
-		parse_keys=0 parse_warnings=0
 		stage_extra_parse "$run/user-data" "$work" "$run" || true
 		rm -rf "$work"
 	)
