@@ -13,6 +13,8 @@ export const DEFAULT_INITRD_MODULES: readonly string[] = [
   'sr_mod',
   'ata_piix',
   'ahci',
+  // NVMe disks (runtime.md §3 01-modules loads nvme; §8.4 "blank NVMe disk").
+  'nvme',
   'ext4',
   'crc32c_generic',
   'crc32c_intel',
