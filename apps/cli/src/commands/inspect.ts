@@ -3,7 +3,7 @@ import { detectFormat, gzipHoldsTar, INSPECTABLE_KINDS } from '@ucvm/images';
 import { detectCompression, type InitrdInspection, inspectInitrd } from '@ucvm/initrd';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { renderImage } from '../inspect/render.js';
+import { renderImage, size } from '../inspect/render.js';
 import { inspectImageFile } from '../inspect/report.js';
 import { readImageTrailers } from '../inspect/trailers.js';
 import type { CliIo } from '../io.js';
@@ -58,13 +58,6 @@ export function registerInspect(program: Command, io: CliIo): void {
       );
     });
 }
-
-const size = (n: number): string =>
-  n >= 1 << 20
-    ? `${(n / (1 << 20)).toFixed(2)} MiB`
-    : n >= 1024
-      ? `${(n / 1024).toFixed(1)} KiB`
-      : `${n} B`;
 
 export function describe(seen: InitrdInspection, tree: boolean): string {
   const out: string[] = [];
