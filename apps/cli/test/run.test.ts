@@ -1,4 +1,12 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +20,17 @@ import { buildTestEnv, runCli } from './run-cli.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const EPOCH = '1700000000';
-const work = mkdtempSync(join(tmpdir(), 'ucvm-run-test-'));
+const work = mkdtempSync(join(tmpdir(), 'ucvm-runcmd-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+/** TMPDIR of the runs: `ucvm run` puts its scratch disk, seed disk and logs here. */
+const runTmp = join(work, 'tmp');
+mkdirSync(runTmp);
 
-const ucvm = (argv: string[]) => runCli(['run', ...argv], work, buildTestEnv(EPOCH));
+const ucvm = (argv: string[]) =>
+  runCli(['run', ...argv], work, buildTestEnv(EPOCH, { TMPDIR: runTmp }));
 
-/** Temp dirs `ucvm run` left behind (it must remove its own). */
-const leftovers = () =>
-  readdirSync(tmpdir()).filter((n) => n.startsWith('ucvm-run-') && !work.endsWith(n));
+/** What `ucvm run` left in its TMPDIR (it must remove its own directory). */
+const leftovers = () => readdirSync(runTmp);
 
 describe('ucvm run: argument errors (exit 2, message and hint, no VM)', () => {
   const image = join(work, 'fake.hdd');
@@ -53,7 +64,7 @@ describe('ucvm run: argument errors (exit 2, message and hint, no VM)', () => {
  * (loglevel after `quiet` wins) so that the console shows the virtio disks the guest found. */
 const SMOKE_OPTIONS = ['console=ttyS0', 'ucvm.smoke', 'loglevel=6'];
 let iso = '';
-let hdd = '';
+let qcow2 = '';
 let strong = '';
 
 describe('ucvm run: real boots under TCG', () => {
@@ -75,7 +86,7 @@ describe('ucvm run: real boots under TCG', () => {
       '--compression',
       'gzip',
     ];
-    argv.push('--branch', 'prod', '--format', 'iso', '--format', 'hdd', '--out', 'out', '--json');
+    argv.push('--branch', 'prod', '--format', 'iso', '--format', 'qcow2', '--out', 'out', '--json');
     const r = await runCli(argv, work, buildTestEnv(EPOCH));
     if (r.code !== 0)
       throw new Error(`ucvm ${argv.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
@@ -97,13 +108,12 @@ describe('ucvm run: real boots under TCG', () => {
       return join(result.outDir, o.name);
     };
     iso = out('iso');
-    hdd = out('hdd');
+    qcow2 = out('qcow2');
     strong = (result?.outDir ?? '').replace(/^.*ucernvm-images\./, '');
   }, 400_000);
 
   it('boots the ISO as a CD-ROM with an empty scratch disk and a cidata disk, to the init', async () => {
     writeFileSync(join(work, 'user-data'), '[ucvm-run-test]\nkey=value\n');
-    const before = leftovers();
     const r = await ucvm([
       iso,
       '--disk',
@@ -124,21 +134,32 @@ describe('ucvm run: real boots under TCG', () => {
     // The guest's kernel found both extra disks: 64 MiB scratch, then the 2 MiB seed.
     expect(r.stdout).toMatch(/\[vda\] 131072 512-byte logical blocks/);
     expect(r.stdout).toMatch(/\[vdb\] 4096 512-byte logical blocks/);
-    expect(leftovers()).toEqual(before);
+    expect(leftovers()).toEqual([]);
   }, 300_000);
 
-  it('boots the HDD as a virtio disk (snapshot: the image is not written)', async () => {
-    const r = await ucvm([hdd, '--deadline', '240', '--expect', /init: ok (\S+)/.source]);
-    expect(r.stderr).toMatch(/\(virtio disk, raw\) under TCG/);
+  it('boots the qcow2 (the HDD converted) as a virtio disk, in snapshot mode: the file stays as it was', async () => {
+    const before = readFileSync(qcow2);
+    const r = await ucvm([qcow2, '--deadline', '240', '--expect', /init: ok (\S+)/.source]);
+    expect(r.stderr).toMatch(/\(virtio disk, qcow2\) under TCG/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`[ucvm] init: ok ${strong}`);
+    expect(Buffer.compare(readFileSync(qcow2), before)).toBe(0);
+    expect(leftovers()).toEqual([]);
+  }, 300_000);
+
+  it('boots the ISO with --uefi: OVMF, the El Torito UEFI entry, GRUB', async () => {
+    const r = await ucvm([iso, '--uefi', '--deadline', '240', '--expect', 'init: ok']);
+    expect(r.stderr).toMatch(/\(CD-ROM, UEFI\) under TCG/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`[ucvm] init: ok ${strong}`);
   }, 300_000);
 
   it('fails (exit 1) when the line does not appear before the deadline, naming the pattern', async () => {
-    const before = leftovers();
     const r = await ucvm([iso, '--deadline', '3', '--expect', 'no such line ever']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/WAIT_TIMEOUT.*\/no such line ever\/ did not appear within 3\.0 s/);
-    expect(leftovers()).toEqual(before);
+    // The run lived in its TMPDIR (the log path in the message) and is gone.
+    expect(r.stderr).toContain(`serial log: ${runTmp}/ucvm-run-`);
+    expect(leftovers()).toEqual([]);
   }, 60_000);
 });

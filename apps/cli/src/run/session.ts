@@ -103,7 +103,8 @@ export async function runImage(req: RunRequest, io: CliIo): Promise<number> {
   const { head, tail } = await readEdges(req.image);
   const kind = imageKind(req.imageName, head, tail);
   const accel = await resolveAccel(req.accel);
-  const dir = await mkdtemp(join(tmpdir(), 'ucvm-run-'));
+  // The CLI's own environment decides (in-process callers pass theirs through `io`).
+  const dir = await mkdtemp(join(io.env['TMPDIR'] || tmpdir(), 'ucvm-run-'));
   let vm: Vm | undefined;
   const undo: (() => void)[] = [];
   try {
