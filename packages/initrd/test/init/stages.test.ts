@@ -83,7 +83,8 @@ cp "$FIX/lease.$i" "${f.run}/net/$i.tmp" && mv "${f.run}/net/$i.tmp" "${f.run}/n
     fx.realClock();
     const t0 = Date.now();
     const r = fx.stage('03-network');
-    expect(Date.now() - t0).toBeLessThan(8000);
+    // the 5 s limit, not the clients' 30 s, ends the phase (slack for a loaded runner)
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect(r.stdout).toContain('[ucvm] 03-network: warn no network');
     fx.cleanup();
     fx = new Fixture({ cmdline: 'ucvm_net=off' });
