@@ -158,8 +158,12 @@ describe('ucvm run: real boots under TCG', () => {
     const r = await ucvm([iso, '--deadline', '3', '--expect', 'no such line ever']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/WAIT_TIMEOUT.*\/no such line ever\/ did not appear within 3\.0 s/);
-    // The run lived in its TMPDIR (the log path in the message) and is gone.
+    // A failed run keeps its directory (serial log, disks) in its TMPDIR and names it.
     expect(r.stderr).toContain(`serial log: ${runTmp}/ucvm-run-`);
-    expect(leftovers()).toEqual([]);
+    const kept = leftovers();
+    expect(kept).toHaveLength(1);
+    expect(r.stderr).toContain(`kept the serial log and disks of this run in ${runTmp}/${kept[0]}`);
+    expect(readdirSync(join(runTmp, kept[0] as string))).toContain('vm.serial.log');
+    rmSync(join(runTmp, kept[0] as string), { recursive: true, force: true });
   }, 60_000);
 });

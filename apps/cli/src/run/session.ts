@@ -97,7 +97,8 @@ function killOnSignals(vm: Vm, onSignal: (s: NodeJS.Signals) => void): () => voi
  * Boots `req.image` in QEMU with the serial console on stdout and returns the exit code:
  * with `expect`, 0 once a console line matches, 1 if the deadline passes or QEMU exits first;
  * without it, 0 when the guest powers off (or Ctrl-A X), 1 on a QEMU failure or the deadline.
- * The scratch disk, the seed disk and QEMU's logs live in a temporary directory removed here.
+ * The scratch disk, the seed disk and QEMU's logs live in a temporary directory: removed after
+ * a clean end, kept (and named) after a failure so that the serial log can be read.
  */
 export async function runImage(req: RunRequest, io: CliIo): Promise<number> {
   const { head, tail } = await readEdges(req.image);
@@ -107,6 +108,7 @@ export async function runImage(req: RunRequest, io: CliIo): Promise<number> {
   const dir = await mkdtemp(join(io.env['TMPDIR'] || tmpdir(), 'ucvm-run-'));
   let vm: Vm | undefined;
   const undo: (() => void)[] = [];
+  let code = 1;
   try {
     const extra: DriveOptions[] = [];
     const notes: string[] = [];
@@ -151,7 +153,8 @@ export async function runImage(req: RunRequest, io: CliIo): Promise<number> {
         io.stderr(
           `\nucvm run: matched ${JSON.stringify(m.line)} after ${(m.elapsedMs / 1000).toFixed(1)} s\n`,
         );
-        return 0;
+        code = 0;
+        return code;
       }
       const exit =
         deadlineMs === undefined
@@ -161,7 +164,10 @@ export async function runImage(req: RunRequest, io: CliIo): Promise<number> {
         io.stderr(`\nucvm run: ${signalled}: QEMU stopped\n`);
         return 1;
       }
-      if (exit.code === 0) return 0;
+      if (exit.code === 0) {
+        code = 0;
+        return code;
+      }
       const stderr = (await readFile(running.stderrLogPath, 'utf8').catch(() => '')).trim();
       io.stderr(
         `\nucvm run: QEMU ended with ${exit.signal ?? `exit code ${exit.code}`}${stderr ? `:\n${stderr}` : ''}\n`,
@@ -177,6 +183,7 @@ export async function runImage(req: RunRequest, io: CliIo): Promise<number> {
   } finally {
     for (const u of undo.reverse()) u();
     await vm?.kill();
-    await rm(dir, { recursive: true, force: true });
+    if (code === 0 || vm === undefined) await rm(dir, { recursive: true, force: true });
+    else io.stderr(`ucvm run: kept the serial log and disks of this run in ${dir}\n`);
   }
 }
