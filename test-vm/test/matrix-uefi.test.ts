@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { withVmRun } from '../src/index.js';
 import { bootToTestOs, ONE_BOOT_TEST_MS } from './fixtures/matrix-boot.js';
-import { emptyDisk, SCRATCH_DISK_BYTES } from './fixtures/matrix-disks.js';
+import {
+  emptyDisk,
+  gptAlternateLba,
+  gptGrownCopy,
+  partitions,
+  SCRATCH_DISK_BYTES,
+} from './fixtures/matrix-disks.js';
 import { expectFirstBootFromCmdline, expectOsContracts } from './fixtures/matrix-expect.js';
 import { useMatrixImages } from './fixtures/matrix-images.js';
 import { buildTestOsDisk } from './fixtures/test-os.js';
@@ -64,6 +70,46 @@ describe('boot matrix under OVMF (testing.md §4 scenario 4)', () => {
         expectFirstBootFromCmdline(boot, m);
         // An empty disk comes before free space on the boot disk (runtime.md §3 10 rules 2, 4).
         expect(boot.stages['10-scratch']).toMatch(/^ok \/dev\/vdc1 created/);
+      });
+    },
+    ONE_BOOT_TEST_MS,
+  );
+
+  it(
+    '§8.4: the HDD on a larger GPT disk, no other disk → backup header relocated, scratch added',
+    async () => {
+      await withVmRun('matrix-84-gpt-grown', async (run) => {
+        const m = images();
+        const os = await buildTestOsDisk(run.dir, { cernvmPath: m.branch.path });
+        const disk = await gptGrownCopy(m.hdd, run.dir, 'boot-gpt.img', SCRATCH_DISK_BYTES);
+        const [p1] = await partitions(disk);
+        const lastLba = SCRATCH_DISK_BYTES / 512 - 1;
+        expect(await gptAlternateLba(disk)).toBeLessThan(lastLba);
+        const boot = await bootToTestOs(
+          run,
+          'matrix §8.4: HDD on a grown GPT disk, OVMF',
+          {
+            firmware: 'uefi',
+            drives: [
+              { file: disk, interface: 'virtio', mode: 'readwrite' },
+              { file: os, interface: 'virtio', mode: 'readonly' },
+            ],
+          },
+          [/BdsDxe: starting /, `Booting uCernVM ${m.branch.name}`],
+        );
+        expectOsContracts(boot, m);
+        expect(boot.stages['10-scratch']).toMatch(/^ok \/dev\/vda2 created/);
+        expect(await gptAlternateLba(disk), 'backup GPT header at the last LBA').toBe(lastLba);
+        const parts = await partitions(disk);
+        expect(parts[0]).toEqual(p1);
+        const p2 = parts[1];
+        expect(p2?.number).toBe(2);
+        expect(p2?.type).toBe('0FC63DAF-8483-4772-8E79-3D69D8477DE4');
+        expect((p2?.start ?? 0) % 2048).toBe(0);
+        expect(p2?.start ?? 0).toBeGreaterThanOrEqual((p1?.start ?? 0) + (p1?.size ?? 0));
+        // Up to the backup table (33 sectors before the last LBA), at least the 750 MiB minimum.
+        expect((p2?.start ?? 0) + (p2?.size ?? 0)).toBeLessThanOrEqual(lastLba - 32);
+        expect(p2?.size ?? 0).toBeGreaterThanOrEqual((750 * 1024 * 1024) / 512);
       });
     },
     ONE_BOOT_TEST_MS,
