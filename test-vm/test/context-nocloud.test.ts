@@ -129,6 +129,17 @@ describe('contextualisation in QEMU: NoCloud first and second boot (issue #6)', 
         expect(contextLog).not.toMatch(/05-metadata:/);
         const bootLog = (await fs.cat('/ulogs/boot.log')) ?? '';
         expect(bootLog).toContain('[ucvm] 13-context: ok source=NoCloud (restored)');
+        // The generated configuration of each boot (14-cvmfs item 1, runtime.md §5.2), as written.
+        for (const conf of ['/ulogs/previous/cvmfs.conf', '/ulogs/cvmfs.conf']) {
+          const text = (await fs.cat(conf)) ?? '';
+          expect(text, conf).toContain(`CVMFS_SERVER_URL='${servers}'\n`);
+          expect(text, conf).toContain(
+            "CVMFS_HTTP_PROXY='http://nocloud-proxy.test:3128;DIRECT'\n",
+          );
+          expect(text, conf).toContain("CVMFS_PAC_URLS='http://nocloud-wpad.test/wpad.dat'\n");
+          expect(text, conf).toContain("CVMFS_REPOSITORY_TAG='nocloud-tag-1'\n");
+        }
+        expect(await fs.cat('/ulogs/cvmfs.conf')).toContain(`CVMFS_ROOT_HASH='${OS_ROOT_HASH}'\n`);
       });
     },
     2 * BOOT_TEST_TIMEOUT_MS,

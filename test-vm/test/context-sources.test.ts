@@ -149,7 +149,7 @@ describe('contextualisation in QEMU (testing.md §4 scenario 6)', () => {
   );
 
   it(
-    'EC2 IMDSv2 on 169.254.169.254 through guestfwd (cmd: responder, restrict=on)',
+    'EC2 IMDSv2 on 169.254.169.254 through guestfwd (cmd: responder, restrict=on); not asked again on the second boot',
     async () => {
       await withVmRun('context-ec2-imdsv2', async (run) => {
         const osDisk = await buildTestOsDisk(run.dir, { cernvmPath: built.branch.path });
@@ -183,12 +183,32 @@ describe('contextualisation in QEMU (testing.md §4 scenario 6)', () => {
         expect(served[0]?.headers['x-aws-ec2-metadata-token-ttl-seconds']).toBe('300');
         for (const r of served.slice(1))
           expect(r.headers['x-aws-ec2-metadata-token']).toBe(EC2_TOKEN);
-        const fs = await openScratch(scratch, run.dir, 'after');
-        expect(await fs.cat('/context/source')).toBe('EC2\n');
+        expect(await (await openScratch(scratch, run.dir, 'first')).cat('/context/source')).toBe(
+          'EC2\n',
+        );
+
+        // Second boot of the same disks with the service still there: nothing is fetched,
+        // not even the probe (runtime.md §3 13-context item 2: the persisted context rules).
+        const before = ec2.requests().length;
+        const second = await bootContext(run, built, {
+          label: 'context-ec2-imdsv2 second boot',
+          drives: [
+            { file: osDisk, interface: 'virtio', mode: 'readonly' },
+            { file: scratch, interface: 'virtio', mode: 'readwrite' },
+          ],
+          append: [],
+          network: ec2.network(),
+        });
+        expect(second.stages['05-metadata']).toBe('[ucvm] 05-metadata: skip not a first boot');
+        expect(second.stages['13-context']).toBe('[ucvm] 13-context: ok source=EC2 (restored)');
+        expect(ec2.requests().slice(before)).toEqual([]);
+        const [, m2] = standinMounts(second.report.standinRecord);
+        expect(m2?.get('CVMFS_SERVER_URL')).toBe(urls('ec2-s1.test:8080'));
+        const fs = await openScratch(scratch, run.dir, 'second');
         expect(await fs.cat('/context/user-data')).toBe(EC2_USER_DATA);
       });
     },
-    BOOT_TEST_TIMEOUT_MS,
+    2 * BOOT_TEST_TIMEOUT_MS,
   );
 
   it(
