@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readVhdFooter } from '@ucvm/images';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestEnv, runCli } from './run-cli.js';
+import { buildTestEnv, runCli, testBuildArgs } from './run-cli.js';
 
 // `ucvm build` of the derived cloud formats (build.md §1, §6, §7), each checked by a tool that
 // is not ours: qemu-img (check, compare, info), GNU tar, mtools, sha256sum.
@@ -41,21 +41,7 @@ async function build(out: string, tz: string, umask: number, tmp: string) {
   process.env.TZ = tz;
   process.env.TMPDIR = tmp;
   try {
-    return await runCli(
-      [
-        'build',
-        '--cvmfs-standin',
-        '--compression',
-        'gzip',
-        '--branch',
-        'prod',
-        ...FORMATS.flatMap((f) => ['--format', f]),
-        '--out',
-        out,
-      ],
-      work,
-      buildTestEnv(EPOCH),
-    );
+    return await runCli(testBuildArgs(out, { formats: FORMATS }), work, buildTestEnv(EPOCH));
   } finally {
     process.umask(oldMask);
     for (const [k, v] of Object.entries(saved)) {

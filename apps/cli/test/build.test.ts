@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestEnv, runCli } from './run-cli.js';
+import { buildTestEnv, runCli, testBuildArgs } from './run-cli.js';
 
 // `ucvm build` end to end with the real cached Debian components and the CernVM-FS test
 // stand-in; gzip keeps the initrd step short. Every product is checked by a host tool that is
@@ -35,21 +35,9 @@ async function buildWith(out: string, tz: string, umask: number, extra: string[]
   const oldMask = process.umask(umask);
   process.env.TZ = tz;
   try {
-    return await ucvm([
-      'build',
-      '--cvmfs-standin',
-      '--compression',
-      'gzip',
-      '--branch',
-      'prod',
-      '--branch',
-      'devel',
-      '--jobs',
-      '2',
-      '--out',
-      out,
-      ...extra,
-    ]);
+    return await ucvm(
+      testBuildArgs(out, { branches: ['prod', 'devel'], extra: ['--jobs', '2', ...extra] }),
+    );
   } finally {
     process.umask(oldMask);
     if (oldTz === undefined) delete process.env.TZ;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ImageInspection } from '@ucvm/images';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageReport } from '../src/inspect/report.js';
-import { buildTestEnv, runCli } from './run-cli.js';
+import { buildTestEnv, runCli, testBuildArgs } from './run-cli.js';
 
 // `ucvm inspect` on every product of one real build (build.md §1, §8), each answer checked
 // against a reader that is not ours: sfdisk (partition tables), mdir/mtype (FAT), xorriso
@@ -84,17 +84,7 @@ const cfgText = (i: ImageInspection, path: string) =>
 let built: Awaited<ReturnType<typeof runCli>>;
 beforeAll(async () => {
   built = await runCli(
-    [
-      'build',
-      '--cvmfs-standin',
-      '--compression',
-      'gzip',
-      '--branch',
-      'prod',
-      ...FORMATS.flatMap((f) => ['--format', f]),
-      '--out',
-      join(work, 'out'),
-    ],
+    testBuildArgs(join(work, 'out'), { formats: FORMATS }),
     work,
     buildTestEnv(EPOCH),
   );

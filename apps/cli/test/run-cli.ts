@@ -38,3 +38,28 @@ export async function runCli(
   });
   return { code, stdout, stderr };
 }
+
+/**
+ * `ucvm build` arguments of a test build: the CernVM-FS stand-in, gzip (fast), branch prod
+ * unless others are given, then the formats (default: the configured ones) and extra options.
+ */
+export function testBuildArgs(
+  out: string,
+  opts: {
+    branches?: readonly string[];
+    formats?: readonly string[];
+    extra?: readonly string[];
+  } = {},
+): string[] {
+  return [
+    'build',
+    '--cvmfs-standin',
+    '--compression',
+    'gzip',
+    ...(opts.branches ?? ['prod']).flatMap((b) => ['--branch', b]),
+    ...(opts.formats ?? []).flatMap((f) => ['--format', f]),
+    '--out',
+    out,
+    ...(opts.extra ?? []),
+  ];
+}

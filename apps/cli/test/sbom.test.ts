@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readNewc } from '@ucvm/initrd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestEnv, runCli } from './run-cli.js';
+import { buildTestEnv, runCli, testBuildArgs } from './run-cli.js';
 
 // `sbom.cdx.json` of `ucvm build` (build.md §1): CycloneDX 1.5, every component of the initrd
 // with the digest the manifest records, and per component the files it put into the initrd,
@@ -19,22 +19,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const dirOf = (out: string) => join(work, out, `ucernvm-images.${STRONG}`);
 
 const build = (out: string) =>
-  runCli(
-    [
-      'build',
-      '--cvmfs-standin',
-      '--compression',
-      'gzip',
-      '--branch',
-      'prod',
-      '--format',
-      'fat',
-      '--out',
-      out,
-    ],
-    work,
-    buildTestEnv(EPOCH),
-  );
+  runCli(testBuildArgs(out, { formats: ['fat'] }), work, buildTestEnv(EPOCH));
 
 interface FileComponent {
   name: string;
@@ -138,19 +123,7 @@ describe('ucvm build: sbom.cdx.json', () => {
     expect(readFileSync(join(dirOf('b'), 'sbom.cdx.json')).equals(a)).toBe(true);
     rmSync(join(dirOf('b'), 'sbom.cdx.json'));
     const third = await runCli(
-      [
-        'build',
-        '--cvmfs-standin',
-        '--compression',
-        'gzip',
-        '--branch',
-        'prod',
-        '--format',
-        'fat',
-        '--out',
-        'b',
-        '--json',
-      ],
+      testBuildArgs('b', { formats: ['fat'], extra: ['--json'] }),
       work,
       buildTestEnv(EPOCH),
     );

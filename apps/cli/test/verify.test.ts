@@ -16,7 +16,7 @@ import { readTrailers } from '@ucvm/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigning, signStep } from '../src/build/sign-step.js';
 import { type CliTestPki, makeCliTestPki } from './fixtures/pki.js';
-import { buildTestEnv, runCli } from './run-cli.js';
+import { buildTestEnv, runCli, testBuildArgs } from './run-cli.js';
 
 // Signature trailers end to end (build.md §7 "Signing", §8 `ucvm verify`): ONE `ucvm build`
 // with signing configured, then `ucvm verify` and the trailer's own howto-verify steps (sh -e
@@ -51,17 +51,7 @@ beforeAll(async () => {
       },
     }),
   );
-  build = await ucvm([
-    'build',
-    '--cvmfs-standin',
-    '--compression',
-    'gzip',
-    '--branch',
-    'prod',
-    ...['iso', 'hdd', 'hvm', 'vhd'].flatMap((f) => ['--format', f]),
-    '--out',
-    out,
-  ]);
+  build = await ucvm(testBuildArgs(out, { formats: ['iso', 'hdd', 'hvm', 'vhd'] }));
 }, 400_000);
 
 /** A copy of a product (and its .sha256) in a fresh directory, optionally with a byte flipped. */
@@ -271,18 +261,9 @@ describe('ucvm build with signing configured', () => {
     const before = readFileSync(product('iso'));
     const sumBefore = readFileSync(`${product('iso')}.sha256`, 'utf8');
     rmSync(product('iso'));
-    const again = await ucvm([
-      'build',
-      '--cvmfs-standin',
-      '--compression',
-      'gzip',
-      '--branch',
-      'prod',
-      ...['iso', 'hdd', 'hvm', 'vhd'].flatMap((f) => ['--format', f]),
-      '--out',
-      out,
-      '--json',
-    ]);
+    const again = await ucvm(
+      testBuildArgs(out, { formats: ['iso', 'hdd', 'hvm', 'vhd'], extra: ['--json'] }),
+    );
     expect(again.code).toBe(0);
     const result = again.stdout
       .trim()
@@ -303,18 +284,7 @@ describe('ucvm build with signing configured', () => {
       JSON.stringify({ signing: { key: 'missing.key', certificate: pki.cert } }),
     );
     const r = await runCli(
-      [
-        'build',
-        '--cvmfs-standin',
-        '--compression',
-        'gzip',
-        '--branch',
-        'prod',
-        '--format',
-        'iso',
-        '--out',
-        join(d, 'dist'),
-      ],
+      testBuildArgs(join(d, 'dist'), { formats: ['iso'] }),
       d,
       buildTestEnv(EPOCH),
     );
