@@ -35,7 +35,7 @@ async function bootWith(
   run: VmRun,
   label: string,
   userData: string,
-  opts: { markers?: string[]; extraUserData?: string } = {},
+  opts: { markers?: string[]; extra?: Parameters<typeof buildExtraPartitionDisk>[1] } = {},
 ) {
   const osDisk = await buildTestOsDisk(run.dir, {
     cernvmPath: built.branch.path,
@@ -49,11 +49,11 @@ async function bootWith(
     { file: cidata, interface: 'virtio', mode: 'readonly' },
   ] as const;
   const extra =
-    opts.extraUserData === undefined
+    opts.extra === undefined
       ? []
       : [
           {
-            file: await buildExtraPartitionDisk(run.dir, { 'extra-user-data': opts.extraUserData }),
+            file: await buildExtraPartitionDisk(run.dir, opts.extra),
             interface: 'virtio',
             mode: 'readonly',
           } as const,
@@ -73,7 +73,7 @@ async function bootWith(
 
 describe('cernvm_inject in QEMU (testing.md §4 scenario 7)', () => {
   it(
-    'the archive is extracted into the OS: files, a directory, a symlink, modes kept',
+    'the archive is extracted into the OS (files, directory, symlink, mode); the pickup archive after it wins',
     async () => {
       await withVmRun('context-inject', async (run) => {
         const members: TarMember[] = [
@@ -83,24 +83,36 @@ describe('cernvm_inject in QEMU (testing.md §4 scenario 7)', () => {
           { name: `${DIR}/sub/run.sh`, content: '#!/bin/sh\necho hi\n', mode: 0o755 },
           { name: `./${DIR}/link`, type: 'symlink', target: 'hello.txt' },
         ];
+        // /cernvm/pickup.tar.gz on a partition (06, 25 item 4): extracted after cernvm_inject.
+        const pickup = tarGz([
+          { name: `${DIR}/hello.txt`, content: 'hello from the pickup archive\n' },
+          { name: `${DIR}/pickup.txt`, content: 'pickup\n' },
+        ]);
         const { boot, scratch } = await bootWith(
           run,
           'context-inject',
           block('cvmfs_http_proxy=DIRECT', inject(members)),
+          { extra: { 'pickup.tar.gz': pickup } },
         );
-        expect(boot.stages['25-inject']).toBe('[ucvm] 25-inject: ok injected 5 entries');
+        expect(boot.stages['06-extracontext']).toMatch(/: ok extra=none pickup=vdd1 keys=2 /);
+        expect(boot.stages['25-inject']).toBe('[ucvm] 25-inject: ok injected 7 entries');
         // In the OS (find -type f: the symlink is not a file).
-        expect(boot.report.injected).toEqual(['hello.txt', 'sub/run.sh']);
+        expect(boot.report.injected).toEqual(['hello.txt', 'pickup.txt', 'sub/run.sh']);
         // Offline: the files sit in the union's upper layer, the marker in context/.
         expect(await scratch.cat(`/persistent/${DIR}/hello.txt`)).toBe(
-          'hello from cernvm_inject\n',
+          'hello from the pickup archive\n',
         );
+        expect(await scratch.cat(`/persistent/${DIR}/sub/run.sh`)).toBe('#!/bin/sh\necho hi\n');
+        expect(await scratch.mode(`/persistent/${DIR}/sub/run.sh`)).toBe(0o755);
+        expect(await scratch.mode(`/persistent/${DIR}/hello.txt`)).toBe(0o644);
+        expect(await scratch.cat('/context/pickup.tar.gz')).toBeDefined();
         expect(await scratch.cat('/context/injected')).toBe('entries=5\n');
         expect(await scratch.cat('/context/inject-rejected')).toBeUndefined();
         const listing = await scratch.find(`/persistent/${DIR}`);
         expect(listing).toEqual([
           `/persistent/${DIR}/hello.txt`,
           `/persistent/${DIR}/link`,
+          `/persistent/${DIR}/pickup.txt`,
           `/persistent/${DIR}/sub`,
           `/persistent/${DIR}/sub/run.sh`,
         ]);
@@ -229,7 +241,7 @@ describe('hostile user data in QEMU (testing.md §4 scenario 8)', () => {
       await withVmRun('context-hostile', async (run) => {
         const { boot, scratch } = await bootWith(run, 'context-hostile', HOSTILE_USER_DATA, {
           markers: MARKERS,
-          extraUserData: HOSTILE_EXTRA,
+          extra: { 'extra-user-data': HOSTILE_EXTRA },
         });
         const repo = built.branch.repository;
         // Invalid values were ignored: defaults and kernel parameters apply; the boot completes.
