@@ -524,3 +524,31 @@ W_VALUE_TOO_LONG user 0 4
 W_NO_EQUALS user 0 5
 W_DUPLICATE user 0 6
 EOF
+
+# §6.2, §4.3 item 6: `\` is in none of the PROXY, URLLIST and BASE64 alphabets, nor in a base64
+# leaf (found by the TS ↔ sh agreement test: a `\/` in an awk bracket expression admitted `\`).
+vec 059-backslash-outside-alphabets
+user 'Content-Type: multipart/mixed; boundary=S\n\n--S\n\n[ucernvm-begin]\ncvmfs_tag=ok\ncvmfs_http_proxy=http://p:3128\\\ncvmfs_pac_urls=http://w/wpad.dat\\\ncernvm_inject=AAA\\\n[ucernvm-end]\n--S\nContent-Transfer-Encoding: base64\n\nW3VjZXJ\\\n--S--\n'
+ucontext <<'EOF'
+# ucvm-context 1
+_UCONTEXT_CVMFS_TAG='ok'
+EOF
+json <<'EOF'
+{"format":"ucvm-userdata","version":1,"user":{"blocks":1,"glideinwms":false,"keys":{"cvmfs_tag":"ok"}},"extra":{"blocks":0,"keys":{}},"effective":{"cvmfs_tag":"ok"},"warnings":[{"code":"W_MIME_DECODE","input":"user","part":2,"line":0},{"code":"W_INVALID_VALUE","input":"user","part":1,"line":3},{"code":"W_INVALID_VALUE","input":"user","part":1,"line":4},{"code":"W_INVALID_VALUE","input":"user","part":1,"line":5}]}
+EOF
+warnings <<'EOF'
+W_MIME_DECODE user 2 0
+W_INVALID_VALUE user 1 3
+W_INVALID_VALUE user 1 4
+W_INVALID_VALUE user 1 5
+EOF
+
+# §10 item 2: a glideinWMS payload with `\` is not base64 (length and padding otherwise fine).
+vec 060-glidein-backslash-not-base64
+user 'YWJjZA\\=#### -cluster 1 -subcluster 0####\n'
+json <<'EOF'
+{"format":"ucvm-userdata","version":1,"user":{"blocks":0,"glideinwms":false,"keys":{}},"extra":{"blocks":0,"keys":{}},"effective":{},"warnings":[{"code":"W_GLIDEIN","input":"user","part":0,"line":1}]}
+EOF
+warnings <<'EOF'
+W_GLIDEIN user 0 1
+EOF

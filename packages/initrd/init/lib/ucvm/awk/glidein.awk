@@ -53,7 +53,7 @@ END {
 	q = pl
 	sub(/=+$/, "", q)
 	need = (4 - length(q) % 4) % 4
-	if (pl !~ /^[A-Za-z0-9+\/]+(=|==)?$/ || length(q) % 4 == 1 || length(pl) - length(q) > need) {
+	if (pl !~ /^[A-Za-z0-9+\057]+(=|==)?$/ || length(q) % 4 == 1 || length(pl) - length(q) > need) {
 		print "G 0"
 		print "W W_GLIDEIN 0 1"
 		exit

@@ -63,7 +63,7 @@ function b64out(name,   k, c, t, len, pad, i, a, b, cc, d, o, nout, ok) {
 		if (c != 32 && c != 9 && c != 13 && c != 10) t = t (c == 0 ? "\001" : sprintf("%c", c))
 	}
 	len = length(t)
-	if (len % 4 || t !~ /^[A-Za-z0-9+\/]*(=|==)?$/) { warn("O_BASE64", 0); return }
+	if (len % 4 || t !~ /^[A-Za-z0-9+\057]*(=|==)?$/) { warn("O_BASE64", 0); return }
 	pad = (substr(t, len, 1) == "=") + (substr(t, len - 1, 1) == "=")
 	nout = len / 4 * 3 - pad
 	o = 0

@@ -82,7 +82,7 @@ function is_hostlist(v,   n, i, e, a, cnt) {
 	return cnt >= 1
 }
 function is_urllist(v,   n, i, a, cnt) {
-	if (length(v) > 4096 || v !~ /^[]A-Za-z0-9._~:\/?#[@!$&()*+,;=%-]*$/) return 0
+	if (length(v) > 4096 || v !~ /^[]A-Za-z0-9._~:\057?#[@!$&()*+,;=%-]*$/) return 0
 	n = split(v, a, ";"); cnt = 0
 	for (i = 1; i <= n; i++) {
 		if (a[i] == "") continue
@@ -118,13 +118,13 @@ function check(k, v,   t, w) {
 	}
 	if (t == "HOSTLIST") OK = is_hostlist(v)
 	else if (t == "CDN") OK = tolower(v) == "none" || is_hostlist(v)
-	else if (t == "PROXY") OK = length(v) >= 1 && length(v) <= 4096 && v ~ /^[]A-Za-z0-9._~:\/@%;|,=+[-]+$/
+	else if (t == "PROXY") OK = length(v) >= 1 && length(v) <= 4096 && v ~ /^[]A-Za-z0-9._~:\057@%;|,=+[-]+$/
 	else if (t == "URLLIST") OK = is_urllist(v)
 	else if (t == "FQRN") OK = length(v) <= 253 && v ~ FQRN
 	else if (t == "TAG") OK = v ~ /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/ && length(v) <= 128
 	else if (t == "OSPATH") OK = is_ospath(v)
 	else if (t == "PIN") OK = v ~ /^[A-Za-z0-9_-]+$/ && length(v) <= 64
 	else if (t == "HTTPURL") OK = length(v) <= 2048 && is_url(v, "^[A-Za-z0-9._~%+-]*$")
-	else if (t == "BASE64") OK = length(v) % 4 == 0 && v ~ /^[A-Za-z0-9+\/]+(=|==)?$/
+	else if (t == "BASE64") OK = length(v) % 4 == 0 && v ~ /^[A-Za-z0-9+\057]+(=|==)?$/
 	return v
 }
