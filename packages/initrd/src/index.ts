@@ -11,6 +11,19 @@ export {
 export { BUILD_CONF_KEYS, renderBuildConf } from './build-conf.js';
 export { busyboxApplets, PATH_DIRS, stageAppletLinks } from './busybox/applets.js';
 export {
+  ASH_BUILTINS,
+  type CommandCall,
+  extractCommands,
+  type ShellCommands,
+  WRAPPERS,
+  type Wrapper,
+} from './busybox/commands.js';
+export {
+  checkInitCommands,
+  type InitCommand,
+  type InitCommandCheck,
+} from './busybox/commands-check.js';
+export {
   COMPRESSIONS,
   type Compression,
   type CompressResult,

@@ -201,3 +201,25 @@ describe('extractCommands', () => {
     expect(out.dynamic).toEqual([{ name: '"$@"', line: 3 }]);
   });
 });
+
+describe('extractCommands on the real init', () => {
+  it('finds only command-like names, the wrapped tools among them', async () => {
+    const { readFile, readdir } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { initFilesDir } = await import('../init-files.js');
+    const root = initFilesDir();
+    const files = (await readdir(root, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && !e.name.endsWith('.awk'))
+      .map((e) => join(e.parentPath, e.name));
+    const found = new Set<string>();
+    for (const f of files) {
+      const text = await readFile(f, 'utf8');
+      if (!text.startsWith('#!/bin/sh') && !/^# shellcheck shell=/m.test(text)) continue;
+      for (const c of extractCommands(text).calls) found.add(c.name);
+    }
+    // Leaks of awk programs, patterns or heredocs would show up as odd names here.
+    for (const name of found) expect(name).toMatch(/^([.:[]|\/?[A-Za-z0-9_][A-Za-z0-9_./-]*)$/);
+    for (const name of ['mount', 'switch_root', 'udhcpc', 'sfdisk', 'cvmfs2', 'nc.openbsd', 'awk'])
+      expect(found).toContain(name);
+  });
+});
