@@ -76,12 +76,13 @@ describe('boot matrix under SeaBIOS (testing.md §4 scenarios 1–3)', () => {
 
   for (const variant of [
     { name: 'virtio', machine: 'pc', iface: 'virtio', dev: '/dev/vda' },
+    { name: 'IDE (pc PIIX)', machine: 'pc', iface: 'ide', dev: '/dev/sda' },
     { name: 'SATA (q35 AHCI)', machine: 'q35', iface: 'ide', dev: '/dev/sda' },
   ] as const) {
     it(
       `2: HDD on ${variant.name}, grown, no second disk → scratch in the boot disk's free space`,
       async () => {
-        await withVmRun(`matrix-2-hdd-${variant.iface}`, async (run) => {
+        await withVmRun(`matrix-2-hdd-${variant.machine}-${variant.iface}`, async (run) => {
           const m = images();
           const os = await buildTestOsDisk(run.dir, { cernvmPath: m.branch.path });
           const hdd = await grownCopy(m.hdd, run.dir, 'boot-grown.hdd', SCRATCH_DISK_BYTES);
