@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withVmRun } from '../src/index.js';
-import { DEBUG_EXIT_DEVICE, PROBE_MARKER, probeBootSector } from '../src/probe-sector.js';
+import { DEBUG_EXIT_DEVICE, PROBE_MARKER, probeBootSector, withVmRun } from '../src/index.js';
 
 /** A loopback port free right now (hostfwd fails if its port is taken). */
 function freePort(): Promise<number> {
