@@ -288,7 +288,19 @@ function multipart(r: Rng, g: Gen, depth: number): Buffer {
   const boundary = r.pick(['XYZ', '==BOUNDARY==', 'b1', 'a b', '']);
   const crlf = r.chance(0.5) ? '\r\n' : '\n';
   const quoted = r.chance(0.6) ? `"${boundary}"` : boundary;
-  const head = `Content-Type: ${r.pick(['multipart/mixed', 'multipart/alternative', 'Multipart/Mixed'])}; boundary=${quoted}${crlf}${r.chance(0.6) ? `MIME-Version: 1.0${crlf}` : ''}${crlf}`;
+  const type = r.pick(['multipart/mixed', 'multipart/alternative', 'Multipart/Mixed']);
+  const field = r.pick(['Content-Type:', 'content-type:', 'CONTENT-TYPE: ', 'Content-Type :']);
+  const params = r.pick([
+    `; boundary=${quoted}`,
+    `; charset=utf-8; boundary=${quoted}`,
+    `;${crlf} boundary=${quoted}`,
+    `; BOUNDARY=${quoted}`,
+    `; boundary=${quoted}; x=1`,
+  ]);
+  const version = r.chance(0.6) ? `MIME-Version: 1.0${crlf}` : '';
+  const head = r.chance(0.5)
+    ? `${field} ${type}${params}${crlf}${version}${crlf}`
+    : `${version}${field} ${type}${params}${crlf}${crlf}`;
   const parts: Buffer[] = [b(head)];
   if (r.chance(0.4)) parts.push(textUnit(r, g));
   const n = r.int(0, 4);
@@ -365,6 +377,16 @@ function glidein(r: Rng): Buffer {
   );
 }
 
+/** Past the §13 limits: more than 256 keys or more than 1000 warnings in one input. */
+function bigUnit(r: Rng): Buffer {
+  const lines = ['[ucernvm-begin]'];
+  const n = r.pick([255, 256, 257, 300, 999, 1000, 1001, 1100]);
+  const keyShare = r.pick([1, 0, 0.5]);
+  for (let i = 0; i < n; i++) lines.push(r.chance(keyShare) ? `k${i}=v` : `bad line ${i}`);
+  lines.push('[ucernvm-end]', '');
+  return b(lines.join(r.pick(['\n', '\r\n'])));
+}
+
 export interface ParseCase {
   user?: Buffer;
   extra?: Buffer[];
@@ -380,7 +402,8 @@ export function parseCase(r: Rng, g: Gen): ParseCase {
   else if (p < 0.8) user = multipart(r, g, r.int(0, 3));
   else if (p < 0.92) user = glidein(r);
   else if (p < 0.95) user = gzipVariant(r, multipart(r, g, 1));
-  else user = r.bytes(r.int(0, 64));
+  else if (p < 0.97) user = r.bytes(r.int(0, 64));
+  else user = bigUnit(r);
   const c: ParseCase = {};
   if (user !== undefined) c.user = user;
   if (r.chance(0.45)) {
@@ -511,4 +534,26 @@ export function customData(r: Rng, g: Gen): Buffer {
   if (p < 0.6) return b(r.pick(['', '\n', '\r\n\r\n', ' ', '====', 'AAAA\tAAAA']));
   if (p < 0.7) return base64Wrapped(r, r.bytes(r.int(0, 40)));
   return textUnit(r, g);
+}
+
+const SPECIAL = [0x0a, 0x0d, 0x00, 0x27, 0x22, 0x5c, 0x3d, 0x23, 0x5b, 0x5d, 0x20, 0x09, 0x24];
+
+/** 1–4 byte-level mutations of a corpus input: replace, insert, delete, duplicate, truncate. */
+export function mutate(r: Rng, input: Buffer): Buffer {
+  let out = Buffer.from(input);
+  const n = r.int(1, 4);
+  for (let i = 0; i < n; i++) {
+    const at = r.int(0, out.length);
+    const op = r.int(0, 4);
+    const byte = r.chance(0.7) ? r.pick(SPECIAL) : r.int(0, 255);
+    if (op === 0 && at < out.length) out[at] = byte;
+    else if (op === 1)
+      out = Buffer.concat([out.subarray(0, at), Buffer.of(byte), out.subarray(at)]);
+    else if (op === 2) out = Buffer.concat([out.subarray(0, at), out.subarray(at + r.int(1, 8))]);
+    else if (op === 3) {
+      const end = Math.min(out.length, at + r.int(1, 40));
+      out = Buffer.concat([out.subarray(0, end), out.subarray(at, end), out.subarray(end)]);
+    } else out = out.subarray(0, at);
+  }
+  return out;
 }

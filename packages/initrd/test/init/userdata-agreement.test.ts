@@ -34,17 +34,23 @@ import { BUSYBOX, LIB_DIR } from './harness.js';
 import {
   contextSh,
   customData,
+  mutate,
   parseCase,
   Rng,
-  textUnit,
   ucontextFile,
 } from './userdata-agreement-gen.js';
 
 const TOOL = join(LIB_DIR, 'bin/ucvm-userdata');
 const VECTORS = resolve(LIB_DIR, '../../../../userdata/test-vectors');
 // Generated cases and seed; UCVM_UD_AGREE_CASES / UCVM_UD_AGREE_SEED override for longer runs.
-const CASES = Number(process.env.UCVM_UD_AGREE_CASES ?? 200);
-const SEED = Number(process.env.UCVM_UD_AGREE_SEED ?? 20261126);
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  if (!/^[0-9]{1,9}$/.test(raw)) throw new Error(`${name}=${raw} is not a non-negative integer`);
+  return Number(raw);
+}
+const CASES = envInt('UCVM_UD_AGREE_CASES', 300);
+const SEED = envInt('UCVM_UD_AGREE_SEED', 20261126);
 const tmp = mkdtempSync(join(tmpdir(), 'ucvm-uda-'));
 // UCVM_UD_AGREE_KEEP=1 keeps the sh inputs and outputs (the report names each case's directory).
 const KEEP = process.env.UCVM_UD_AGREE_KEEP === '1';
@@ -141,7 +147,7 @@ function collect(dir: string): Outputs {
 }
 
 /** Runs all cases through the sh tool in `jobs` parallel busybox shells. */
-async function runSh(cases: Case[], jobs: number): Promise<Outputs[]> {
+async function runSh(cases: Case[], jobs: number, deadlineMs: number): Promise<Outputs[]> {
   const dirs = cases.map((_, i) => join(tmp, 'c', String(i)));
   const scripts = Array.from({ length: jobs }, () => '');
   cases.forEach((c, i) => {
@@ -153,12 +159,17 @@ async function runSh(cases: Case[], jobs: number): Promise<Outputs[]> {
       writeFileSync(file, script);
       return new Promise<void>((done, fail) => {
         const p = spawn(BUSYBOX, ['sh', file], { env: { PATH: APPLETS }, stdio: 'ignore' });
-        const timer = setTimeout(() => p.kill('SIGKILL'), 240_000);
+        const timer = setTimeout(() => p.kill('SIGKILL'), deadlineMs);
         p.on('error', fail);
         p.on('exit', (code, signal) => {
           clearTimeout(timer);
           if (code === 0) done();
-          else fail(new Error(`sh batch ${file} ended with ${signal ?? code}`));
+          else
+            fail(
+              new Error(
+                `sh batch ${file} ended with ${signal ?? code} (deadline ${deadlineMs} ms)`,
+              ),
+            );
         });
       });
     }),
@@ -242,6 +253,31 @@ const vectorDirs = existsSync(VECTORS)
       .sort()
   : [];
 
+/** The input files of a case, in a fixed order. */
+function inputsOf(c: Case): Buffer[] {
+  if (c.kind === 'parse') return [...(c.user === undefined ? [] : [c.user]), ...(c.extra ?? [])];
+  if (c.kind === 'reader') return c.files;
+  return [c.kind === 'opennebula' ? c.context : c.custom];
+}
+
+/** The same case with one of its inputs mutated (byte level). */
+function mutated(r: Rng, c: Case): Case {
+  const inputs = inputsOf(c);
+  const which = r.int(0, inputs.length - 1);
+  const m = inputs.map((i, n) => (n === which ? mutate(r, i) : i));
+  if (c.kind === 'parse') {
+    const hasUser = c.user !== undefined;
+    return {
+      kind: 'parse',
+      ...(hasUser ? { user: m[0] as Buffer } : {}),
+      ...(c.extra === undefined ? {} : { extra: m.slice(hasUser ? 1 : 0) }),
+    };
+  }
+  if (c.kind === 'reader') return { ...c, files: m };
+  if (c.kind === 'opennebula') return { kind: 'opennebula', context: m[0] as Buffer };
+  return { kind: 'azure', custom: m[0] as Buffer };
+}
+
 // --- generated cases: lines of the corpus's text inputs recombined with synthesized ones ---
 const keys = [...KNOWN_KEYS.keys()].sort();
 function linesOf(files: Buffer[]): Buffer[] {
@@ -264,6 +300,10 @@ function generated(): Case[] {
     vectorDirs.filter((d) => has(d, 'context.sh')).map((d) => read(d, 'context.sh')),
   );
   const gen = { keys, types: KNOWN_KEYS, pool: userPool };
+  // corpus inputs small enough to mutate cheaply (not the 16 MiB gzip vectors)
+  const small = vectorCases
+    .map((x) => x.c)
+    .filter((c) => inputsOf(c).every((i) => i.length < 65536));
   const r = new Rng(SEED);
   const cases: Case[] = [];
   for (let i = 0; i < CASES; i++) {
@@ -273,8 +313,8 @@ function generated(): Case[] {
       const files = Array.from({ length: r.int(1, 3) }, () => ucontextFile(r, gen));
       cases.push({ kind: 'reader', files, key: r.chance(0.9) ? r.pick(keys) : 'no_such_key' });
     } else if (p < 0.85) cases.push({ kind: 'opennebula', context: contextSh(r, contextPool) });
-    else if (p < 0.95) cases.push({ kind: 'azure', custom: customData(r, gen) });
-    else cases.push({ kind: 'parse', user: textUnit(r, gen) });
+    else if (p < 0.93) cases.push({ kind: 'azure', custom: customData(r, gen) });
+    else cases.push(mutated(r, r.pick(small)));
   }
   return cases;
 }
@@ -284,12 +324,15 @@ const genCases = generated().map((c, i) => ({ label: `generated #${i} (seed ${SE
 const all = [...vectorCases, ...genCases];
 let shOut: Outputs[] = [];
 
+// about 0.3 s per sh run on an idle 2-core box; the deadline allows for a loaded one
+const DEADLINE_MS = 60_000 + all.length * 1_000;
 beforeAll(async () => {
   shOut = await runSh(
     all.map((x) => x.c),
     2,
+    DEADLINE_MS,
   );
-}, 300_000);
+}, DEADLINE_MS + 10_000);
 
 const diffOf = (i: number): string[] => {
   const x = all[i] as (typeof all)[number];
