@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,10 @@ describe('a failing matrix scenario keeps its artifacts', () => {
       expect(existsSync(join(dir, 'testos.img'))).toBe(true);
       expect((await partitions(join(dir, 'scratch.img'))).map((p) => p.number)).toEqual([1]);
       expect(existsSync(join(dir, 'disks'))).toBe(true); // the ISO (outside the run dir)
+      // Kept sparse: the scratch disk's blocks are what the init wrote, not its whole size.
+      const scratch = statSync(join(dir, 'scratch.img'));
+      expect(scratch.size).toBe(SCRATCH_DISK_BYTES);
+      expect(scratch.blocks * 512).toBeLessThan(SCRATCH_DISK_BYTES / 4);
     },
     ONE_BOOT_TEST_MS,
   );

@@ -7,7 +7,8 @@ export type QemuErrorCode =
   | 'VM_DEADLINE' // the whole VM ran past its overall deadline
   | 'VM_EXITED' // the VM exited while a console line was still expected
   | 'EXIT_TIMEOUT' // the VM did not exit within the deadline given to waitForExit
-  | 'FIXTURE_FAILED'; // a test or bench fixture (kernel download, initrd build) could not be prepared
+  | 'FIXTURE_FAILED' // a test or bench fixture (kernel download, initrd build) could not be prepared
+  | 'ARTIFACTS_COPY_FAILED'; // a failed run's logs and disks could not be kept
 
 /** The one error class of @ucvm/qemu (conventions.md "Errors"). */
 export class QemuError extends Error {

@@ -1,4 +1,5 @@
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { QemuError } from './errors.js';
@@ -58,17 +59,41 @@ async function claimArtifactsDir(root: string, name: string): Promise<string> {
   }
 }
 
+/**
+ * `cp -R --sparse=always FROM TO` (GNU coreutils): a kept 1 GiB scratch disk holding a few
+ * MiB stays a few MiB on disk, where fs.cp would write every zero. Bounded like every wait.
+ */
+function copySparse(from: string, to: string, flags: string[] = []): Promise<void> {
+  return new Promise((done, fail) => {
+    execFile(
+      'cp',
+      ['-R', '--sparse=always', ...flags, from, to],
+      { timeout: 300_000 },
+      (e, _out, err) => {
+        if (!e) return done();
+        fail(
+          new QemuError(
+            'ARTIFACTS_COPY_FAILED',
+            `cannot keep ${from} as ${to}: ${String(err).trim() || e.message}`,
+            'check free space under the artifacts directory (UCVM_TEST_ARTIFACTS)',
+          ),
+        );
+      },
+    );
+  });
+}
+
 /** Copies the run directory plus every disk that lives outside it (kernel/initrd are not disks). */
 async function keepArtifacts(run: VmRun, root: string): Promise<string> {
   const dest = await claimArtifactsDir(root, safeName(run.name));
-  await cp(run.dir, dest, { recursive: true });
+  await copySparse(`${run.dir}/.`, dest);
   for (const vm of run.vms) {
     const disks = [...(vm.options.drives ?? []).map((d) => d.file), ...(vm.options.cdroms ?? [])];
     for (const disk of disks) {
       if (!relative(run.dir, disk).startsWith('..')) continue; // already copied
       const to = join(dest, 'disks', basename(disk));
       await mkdir(join(dest, 'disks'), { recursive: true });
-      await cp(disk, to, { force: false, errorOnExist: false });
+      await copySparse(disk, to, ['-n']); // the first of two same-named disks is kept
     }
   }
   return dest;
