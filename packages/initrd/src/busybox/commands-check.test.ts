@@ -69,6 +69,10 @@ describe('the command check in buildInitrd (runtime.md §1.2 item 3)', () => {
     expect((err as InitrdError).message).not.toMatch(/curl|halt|mount|ucvm_/);
     expect((err as InitrdError).hint).toMatch(/component|busybox/);
 
+    // Without busybox the image has no shell to run the init: the check only records.
+    const bare = await build(o, { busybox: false });
+    expect(bare.commandCheck.missing.map((m) => m.name)).toContain('timeout');
+
     const recorded = await build(o, { commandCheck: 'record' });
     expect(recorded.commandCheck.missing).toEqual([
       { name: 'ntpd', at: '/init:5' },
