@@ -2,6 +2,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { renderBuildConf } from './build-conf.js';
 import { busyboxApplets, stageAppletLinks } from './busybox/applets.js';
+import { checkInitCommands, type InitCommandCheck } from './busybox/commands-check.js';
 import { type Compression, compress } from './compress/compress.js';
 import { writeNewc } from './cpio/newc.js';
 import { type LibraryResolution, stageLibraryClosure } from './elf/closure.js';
@@ -55,6 +56,13 @@ export interface BuildInitrdOptions {
   /** Where busybox sits in the image and where its applet links go; false: no links. */
   busybox?: { path?: string; linkDir?: string } | false;
   extraFiles?: readonly ExtraFile[];
+  /**
+   * The check that every command the init's shell files call is in the image (runtime.md §1.2
+   * item 3). 'error': a missing one fails the build (MISSING_COMMAND); 'record': missing ones
+   * are only listed in the result's `commandCheck.missing`. Default 'error', but 'record' with
+   * `busybox: false`: without busybox there is no /bin/sh, so the image cannot run the init.
+   */
+  commandCheck?: 'error' | 'record';
   /** When given, the initrd is written there atomically (temporary name, then rename). */
   out?: string;
   onProgress?: (event: InitrdProgress) => void;
@@ -87,6 +95,8 @@ export interface InitrdResult {
   /** Busybox applet names found in the binary, and those linked. */
   applets: string[];
   appletLinks: string[];
+  /** Commands the init's shell files call and what provides each (runtime.md §1.2 item 3). */
+  commandCheck: InitCommandCheck;
 }
 
 /** Mount points and fixed directories of the image root; /init mounts over them (runtime.md §3). */
@@ -193,6 +203,7 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<InitrdRe
 
   let applets: string[] = [];
   let appletLinks: string[] = [];
+  let busyboxPath: string | undefined;
   if (options.busybox !== false) {
     const wanted = options.busybox?.path;
     const path = wanted ?? BUSYBOX_CANDIDATES.find((p) => staging.resolveFile(p));
@@ -207,6 +218,7 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<InitrdRe
     }
     if (binary && binary.kind === 'file' && path !== undefined) {
       progress({ step: 'busybox', detail: path });
+      busyboxPath = path;
       applets = busyboxApplets(binary.data);
       appletLinks = stageAppletLinks(
         staging,
@@ -257,6 +269,12 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<InitrdRe
     staging.add({ kind: 'file', path: f.path, mode: f.mode ?? 0o644, data, component: 'extra' });
   }
 
+  const commandCheck = checkInitCommands(
+    staging,
+    busyboxPath,
+    (options.commandCheck ?? (options.busybox === false ? 'record' : 'error')) === 'error',
+  );
+
   // Per-component totals travel in the image, so `ucvm inspect` can show them (this file
   // itself is not counted).
   const totals = perComponent(staging.entries());
@@ -287,6 +305,7 @@ export async function buildInitrd(options: BuildInitrdOptions): Promise<InitrdRe
     libraries,
     applets,
     appletLinks,
+    commandCheck,
   };
   if (modules) result.modules = modules;
   if (options.out) {
