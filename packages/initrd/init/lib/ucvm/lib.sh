@@ -772,7 +772,13 @@ ucvm_rescue_shell() {
 		PS1="$1" UCVM_PANIC_REASON="$2" setsid cttyhack /bin/sh -i \
 			</dev/console >/dev/console 2>&1
 	else
-		PS1="$1" UCVM_PANIC_REASON="$2" ucvm_tool shell
+		# Outside PID 1 only the tests' recording shim runs, never a real shell
+		# (called by path: the image has no `shell` command, runtime.md §1.2 item 3).
+		if [ -n "$UCVM_SHIMS" ] && [ -x "$UCVM_SHIMS/shell" ]; then
+			PS1="$1" UCVM_PANIC_REASON="$2" "$UCVM_SHIMS/shell"
+		else
+			echo "ucvm_rescue_shell: no shell shim outside PID 1" >&2
+		fi
 	fi
 	return 0
 }

@@ -257,7 +257,11 @@ stage_run() {
 	ucvm_state UCVM_OS_PATH "$ospath"
 
 	n="$(ucvm_ctx cvmfs_wait_on_squid)" || n=0
-	if [ "$n" -ge 1 ] 2>/dev/null; then
+	if [ "$n" -ge 1 ] 2>/dev/null && [ "$UCVM_PID1" = 1 ] && ! command -v curl >/dev/null 2>&1; then
+		# The probe needs curl, which the default components leave out (size budget,
+		# runtime.md §1.2): say so instead of waiting out the deadline on every boot.
+		ucvm_info "cvmfs_wait_on_squid ignored: this initrd has no curl to probe proxies"
+	elif [ "$n" -ge 1 ] 2>/dev/null; then
 		limit="$(ucvm_ctx cvmfs_wait_on_squid_deadline)" || limit=600
 		if ! stage_cvmfs_wait_proxy "$n" "$limit"; then
 			warn="${warn:+$warn; }no proxy reachable"
