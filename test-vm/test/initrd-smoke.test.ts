@@ -62,6 +62,8 @@ describe('the real ucvm initrd in QEMU', () => {
         kernel: { version: kernel.release, modulesDir: kernel.modulesDir },
         modules,
         out: initrd,
+        // Busybox only: ucvm.smoke stops before the stages that need the other tools.
+        commandCheck: 'record',
       });
       console.log(
         `[initrd] ${result.compressedSize} bytes (${result.compression}), ` +
