@@ -3,8 +3,7 @@ import { ImagesError } from '../errors.js';
 import { concatChunks, writeImageFile } from '../output.js';
 import { writeUstar } from '../tar/ustar.js';
 import { deriveBytes } from '../util/ids.js';
-import { ovfDescriptor } from './ovf.js';
-import { type ApplianceDisk, applianceDisks } from './ovf-disks.js';
+import { type ApplianceDisk, appliance } from './ovf-disks.js';
 
 // Vagrant box for the virtualbox provider (build.md §1 ".box"): a gzip-compressed tar holding
 // `box.ovf` (the same OVF 1.0 descriptor as the .ova), its disks `box-disk001.vmdk` (boot)
@@ -81,18 +80,10 @@ export function boxArchive(args: {
 
 /** Writes the Vagrant box of the raw hdd at `rawPath` to `outPath` (atomically). */
 export async function writeBox(rawPath: string, outPath: string, opts: BoxOptions): Promise<void> {
-  const { disks, seed } = await applianceDisks(rawPath, {
+  const { disks, seed, ovf } = await appliance(rawPath, {
+    ...opts,
     bootName: BOX_DISK_NAMES[0],
     scratchName: BOX_DISK_NAMES[1],
-    ...(opts.scratchBytes === undefined ? {} : { scratchBytes: opts.scratchBytes }),
-    ...(opts.qemuImg === undefined ? {} : { qemuImg: opts.qemuImg }),
-  });
-  const ovf = ovfDescriptor({
-    name: opts.vmName,
-    description: opts.description,
-    disks: disks.map((d) => ({ file: d.name, fileSize: d.data.length, capacity: d.capacity })),
-    ...(opts.cpus === undefined ? {} : { cpus: opts.cpus }),
-    ...(opts.memoryMiB === undefined ? {} : { memoryMiB: opts.memoryMiB }),
   });
   const box = boxArchive({
     ovf,

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { ImagesError } from '../errors.js';
 import { type ImageChunk, writeImageFile } from '../output.js';
 import { writeUstar } from '../tar/ustar.js';
-import { ovfDescriptor } from './ovf.js';
-import { type ApplianceDisk, applianceDisks } from './ovf-disks.js';
+import { type ApplianceDisk, appliance } from './ovf-disks.js';
 
 // OVF package in one file (.ova; DSP0243 §5.3, build.md §1): a ustar archive whose first
 // member is the descriptor, followed by the manifest and then the files in the order of the
@@ -59,18 +58,10 @@ export function ovaArchive(args: {
 
 /** Writes the .ova of the raw hdd at `rawPath` to `outPath` (atomically). */
 export async function writeOva(rawPath: string, outPath: string, opts: OvaOptions): Promise<void> {
-  const { disks } = await applianceDisks(rawPath, {
+  const { disks, ovf } = await appliance(rawPath, {
+    ...opts,
     bootName: `${opts.base}-disk1.vmdk`,
     scratchName: `${opts.base}-disk2.vmdk`,
-    ...(opts.scratchBytes === undefined ? {} : { scratchBytes: opts.scratchBytes }),
-    ...(opts.qemuImg === undefined ? {} : { qemuImg: opts.qemuImg }),
-  });
-  const ovf = ovfDescriptor({
-    name: opts.vmName,
-    description: opts.description,
-    disks: disks.map((d) => ({ file: d.name, fileSize: d.data.length, capacity: d.capacity })),
-    ...(opts.cpus === undefined ? {} : { cpus: opts.cpus }),
-    ...(opts.memoryMiB === undefined ? {} : { memoryMiB: opts.memoryMiB }),
   });
   await writeImageFile(
     outPath,

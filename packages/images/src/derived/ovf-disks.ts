@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImagesError } from '../errors.js';
+import { ovfDescriptor } from './ovf.js';
 import { convertWithQemuImg } from './qemu-img.js';
 
 // The disks of an OVF appliance (.ova, Vagrant .box; build.md §1): the boot disk is the raw hdd
@@ -66,4 +67,28 @@ export async function applianceDisks(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** What an appliance's descriptor says about the VM besides its disks. */
+export interface ApplianceOptions extends ApplianceDiskOptions {
+  vmName: string;
+  description: string;
+  cpus?: number;
+  memoryMiB?: number;
+}
+
+/** The two disks and the OVF descriptor naming them: what .ova and .box both package. */
+export async function appliance(
+  rawPath: string,
+  opts: ApplianceOptions,
+): Promise<{ disks: [ApplianceDisk, ApplianceDisk]; seed: string; ovf: string }> {
+  const { disks, seed } = await applianceDisks(rawPath, opts);
+  const ovf = ovfDescriptor({
+    name: opts.vmName,
+    description: opts.description,
+    disks: disks.map((d) => ({ file: d.name, fileSize: d.data.length, capacity: d.capacity })),
+    ...(opts.cpus === undefined ? {} : { cpus: opts.cpus }),
+    ...(opts.memoryMiB === undefined ? {} : { memoryMiB: opts.memoryMiB }),
+  });
+  return { disks, seed, ovf };
 }
